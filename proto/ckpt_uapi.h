@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * /dev/ckpt ioctl ABI, API version 1.
+ *
+ * Rules every call follows (see docs/abi.md):
+ *  - The first call on an open /dev/ckpt must be CKPT_IOC_HANDSHAKE; any
+ *    other call before it fails with EPROTO.
+ *  - Every argument struct starts with a __u32 size, the size userspace
+ *    built it with. The kernel copies it with copy_struct_from_user()
+ *    semantics: a size smaller than the version-1 struct is EINVAL, a larger
+ *    size is accepted only when the extra bytes are zero (else E2BIG).
+ *  - Unknown flag bits and non-zero reserved fields are EINVAL.
+ *  - Every struct carries errbuf/errbuf_len: on failure the module writes a
+ *    NUL-terminated reason there ("pid 7 fd 4: AF_INET socket not
+ *    supported") so userspace can show more than an errno.
+ *  - Callers need CAP_SYS_ADMIN in the initial user namespace and must live
+ *    in the initial pid namespace.
+ */
+#ifndef CKPT_UAPI_H
+#define CKPT_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define CKPT_DEVICE_NAME "ckpt"
+#define CKPT_API_VERSION 1
+
+/* Features reported by the handshake: what this module can do. */
+#define CKPT_FEAT_CHECKPOINT (1ULL << 0)
+#define CKPT_FEAT_RESTORE (1ULL << 1)
+
+/* Longest error text the module writes, NUL included. */
+#define CKPT_ERRBUF_MAX 512
+
+struct ckpt_ioc_handshake {
+	__u32 size;		/* in: sizeof(struct ckpt_ioc_handshake) */
+	__u32 flags;		/* in: must be 0 */
+	__u32 api_version;	/* in: CKPT_API_VERSION userspace speaks */
+	__u32 kernel_api;	/* out: CKPT_API_VERSION the module speaks */
+	__u64 features;		/* out: CKPT_FEAT_* */
+	__u64 errbuf;		/* in: user pointer for the error text */
+	__u32 errbuf_len;	/* in: its length */
+	__u32 image_version;	/* out: CKPT_IMAGE_VERSION written and read */
+	__u64 reserved[4];	/* must be zero */
+};
+
+/* Checkpoint flags. */
+#define CKPT_CHECKPOINT_F_ALL 0U
+
+struct ckpt_ioc_checkpoint {
+	__u32 size;
+	__u32 flags;		/* CKPT_CHECKPOINT_F_*, unknown bits EINVAL */
+	__s32 pid;		/* container init, as seen from the caller */
+	__s32 fd;		/* output: file, pipe or socket; never seeked */
+	__u64 errbuf;
+	__u32 errbuf_len;
+	__u32 pad;		/* must be zero */
+	__u64 bytes_written;	/* out: image length */
+	__u64 reserved[4];
+};
+
+#define CKPT_IOC_MAGIC 0xC7
+#define CKPT_IOC_HANDSHAKE _IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_ioc_handshake)
+#define CKPT_IOC_CHECKPOINT _IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_ioc_checkpoint)
+
+#endif /* CKPT_UAPI_H */
