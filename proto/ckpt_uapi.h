@@ -59,8 +59,54 @@ struct ckpt_ioc_checkpoint {
 	__u64 reserved[4];
 };
 
+/*
+ * Restart runs in context (see docs/abi.md): a coordinator opens /dev/ckpt,
+ * calls RESTORE_BEGIN with the image fd and gets the container and tree
+ * records back (validated), creates every task with its original pid, and
+ * each task then calls RESTORE_TASK on its inherited /dev/ckpt fd. Tasks take
+ * turns reading their section of the stream. The coordinator's RESTORE_WAIT
+ * returns when every task has restored itself, checks the trailer and lets
+ * the tasks return to their checkpointed user context; if anything failed,
+ * every task of the restart is killed and the error names the record.
+ */
+#define CKPT_RESTORE_F_ALL 0U
+
+struct ckpt_ioc_restore_begin {
+	__u32 size;
+	__u32 flags;		/* CKPT_RESTORE_F_*, unknown bits EINVAL */
+	__s32 fd;		/* the image: file, pipe or socket */
+	__u32 tree_len;		/* in: tree_buf size; out: bytes written */
+	__u64 tree_buf;		/* out: CONTAINER and TASK records */
+	__u64 errbuf;
+	__u32 errbuf_len;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+struct ckpt_ioc_restore_task {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 errbuf;
+	__u32 errbuf_len;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+struct ckpt_ioc_restore_wait {
+	__u32 size;
+	__u32 flags;		/* must be 0 */
+	__u64 errbuf;
+	__u32 errbuf_len;
+	__u32 pad;
+	__u64 bytes_read;	/* out: image length consumed */
+	__u64 reserved[4];
+};
+
 #define CKPT_IOC_MAGIC 0xC7
 #define CKPT_IOC_HANDSHAKE _IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_ioc_handshake)
 #define CKPT_IOC_CHECKPOINT _IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_ioc_checkpoint)
+#define CKPT_IOC_RESTORE_BEGIN _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_ioc_restore_begin)
+#define CKPT_IOC_RESTORE_TASK _IOW(CKPT_IOC_MAGIC, 0x03, struct ckpt_ioc_restore_task)
+#define CKPT_IOC_RESTORE_WAIT _IOWR(CKPT_IOC_MAGIC, 0x04, struct ckpt_ioc_restore_wait)
 
 #endif /* CKPT_UAPI_H */
