@@ -92,9 +92,19 @@ struct ckpt_ioc_restore_task {
 	__u64 reserved[4];
 };
 
+/*
+ * RESTORE_WAIT without RELEASE returns once every task has restored itself
+ * and the trailer checked out; the tasks stay in the kernel, so the
+ * coordinator can freeze the cgroup first (ckpt restart --frozen). With
+ * RELEASE they return to user space. Closing the coordinator's /dev/ckpt
+ * before a release kills them.
+ */
+#define CKPT_RESTORE_WAIT_F_RELEASE 0x1U
+#define CKPT_RESTORE_WAIT_F_ALL 0x1U
+
 struct ckpt_ioc_restore_wait {
 	__u32 size;
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* CKPT_RESTORE_WAIT_F_* */
 	__u64 errbuf;
 	__u32 errbuf_len;
 	__u32 pad;
