@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The one place where ckpt reaches kernel functions that are not exported.
+ *
+ * Checkpoint/restart of a whole container from a loadable module needs a
+ * handful of internals that in-tree code calls directly. Each entry of
+ * ckpt_sym_table says why no exported interface serves. Everything is
+ * looked up once, at load: a missing symbol fails the load with its name,
+ * rather than failing some checkpoint later.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpufeature.h>
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/stddef.h>
+
+#include "ckpt_resolve.h"
+
+struct ckpt_syms ckpt_sym __ro_after_init;
+
+struct ckpt_sym_entry {
+	const char *name;	/* kernel symbol */
+	size_t off;		/* its field in struct ckpt_syms */
+};
+
+#define CKPT_SYM(field, symbol) \
+	{ .name = symbol, .off = offsetof(struct ckpt_syms, field) }
+
+static const struct ckpt_sym_entry ckpt_sym_table[] = {
+	/*
+	 * Checkpoint writes only pages that exist. The page-table walker
+	 * visits present entries without faulting anything in. The exported
+	 * alternative, get_user_pages_remote(), faults: reading a never
+	 * touched anonymous page maps the zero page and allocates page
+	 * tables, so the image would not be "only populated pages" and the
+	 * container's memory would change. mincore() and /proc/PID/pagemap
+	 * are userspace interfaces with no exported in-kernel entry.
+	 */
+	CKPT_SYM(walk_page_range, "walk_page_range"),
+	/*
+	 * Restart points /proc/PID/exe at the container's binary instead of
+	 * the restart tool that issued the ioctl. Only exec, prctl(PR_SET_MM)
+	 * and this function change mm->exe_file. It is preferred over
+	 * set_mm_exe_file(), which assumes nobody else can reach the mm (exec,
+	 * mmput): at restart, threads already share it. It returns -EBUSY
+	 * while the old exe is still mapped, so call it once the restart
+	 * tool's mappings are gone.
+	 */
+	CKPT_SYM(replace_mm_exe_file, "replace_mm_exe_file"),
+	/*
+	 * Restart re-creates each pipe once and hands its two ends (and the
+	 * data that was buffered in it) to whichever tasks held them. pipe2()
+	 * is a syscall that installs both ends in the caller's fd table; no
+	 * exported function creates the pair of struct files.
+	 */
+	CKPT_SYM(create_pipe_files, "create_pipe_files"),
+	/*
+	 * Restart installs every file at its checkpointed fd number. The
+	 * exported helpers (get_unused_fd_flags() + fd_install(), receive_fd())
+	 * only take the lowest free number; replace_fd() is what dup2() uses,
+	 * with fd table growth and the RLIMIT_NOFILE check.
+	 */
+	CKPT_SYM(replace_fd, "replace_fd"),
+	/*
+	 * Restart ends by loading the checkpointed registers, FPU/xsave
+	 * state, signal mask and sigaltstack. rt_sigreturn does exactly that
+	 * from a signal frame on the user stack, and validates it (segment
+	 * selectors, eflags, the xsave header against the CPU's features).
+	 * Its pieces (restore_sigcontext, fpu__restore_sig, restore_altstack)
+	 * are static or unexported; the syscall is the one entry to all of
+	 * them. Use: write a struct rt_sigframe on the user stack, set
+	 * current_pt_regs()->sp to its address + 8 (as if the handler's ret
+	 * had popped pretcode), call, and return its result from the ioctl:
+	 * it is the restored regs->ax, which the syscall exit stores back.
+	 * It sets orig_ax to -1, so no syscall restart happens on that exit.
+	 * A bad frame raises SIGSEGV and returns 0.
+	 */
+	CKPT_SYM(rt_sigreturn, "__x64_sys_rt_sigreturn"),
+};
+
+typedef unsigned long (*ckpt_lookup_name_fn)(const char *name);
+
+/*
+ * kallsyms_lookup_name() itself is not exported since 5.7. Registering a
+ * kprobe by symbol name makes the kprobes core resolve that name, and
+ * leaves the address in kp.addr. The probe is registered disabled, so it
+ * is never armed, and is unregistered at once. The other ways need more
+ * than the module: System.map ships only in the -dbg package, and
+ * /proc/kallsyms would need a userspace helper to pass addresses in.
+ */
+static ckpt_lookup_name_fn ckpt_find_lookup_name(void)
+{
+	struct kprobe kp = {
+		.symbol_name = "kallsyms_lookup_name",
+		.flags = KPROBE_FLAG_DISABLED,
+	};
+	ckpt_lookup_name_fn fn;
+	int err;
+
+	err = register_kprobe(&kp);
+	if (err) {
+		pr_err("cannot locate kallsyms_lookup_name: register_kprobe failed (%d)\n",
+		       err);
+		return NULL;
+	}
+	fn = (ckpt_lookup_name_fn)kp.addr;
+	unregister_kprobe(&kp);
+	return fn;
+}
+
+int ckpt_resolve_init(void)
+{
+	ckpt_lookup_name_fn lookup;
+	size_t i;
+
+	/*
+	 * With indirect branch tracking on, a function that the kernel only
+	 * calls directly has its ENDBR sealed at boot and an indirect call
+	 * to it faults. None of the Debian 6.1 kernels enable it; refuse
+	 * cleanly on a kernel that does.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
+		pr_err("indirect branch tracking is on; unexported functions cannot be called through pointers (boot with ibt=off)\n");
+		return -EOPNOTSUPP;
+	}
+
+	lookup = ckpt_find_lookup_name();
+	if (!lookup)
+		return -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_sym_table); i++) {
+		const struct ckpt_sym_entry *e = &ckpt_sym_table[i];
+		unsigned long addr = lookup(e->name);
+
+		if (!addr) {
+			pr_err("kernel symbol %s not found; this kernel cannot run ckpt\n",
+			       e->name);
+			return -ENOENT;
+		}
+		*(unsigned long *)((char *)&ckpt_sym + e->off) = addr;
+	}
+	return 0;
+}
