@@ -134,7 +134,7 @@ int ckpt_cmd_info(int argc, char **argv)
 	g_auto(GStrv) args = NULL;
 	const GOptionEntry entries[] = {
 		{"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
-		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE|-"},
+		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	g_autoptr(GOptionContext) octx = g_option_context_new("IMAGE|-");

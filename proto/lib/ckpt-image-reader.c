@@ -96,8 +96,9 @@ static void record_error(CkptImageReader *r, const char *type_name, GError **err
 			    "record %u (%s) at byte %" G_GUINT64_FORMAT ": %s", r->index, type_name,
 			    r->offset, msg);
 	else
-		g_set_error(error, CKPT_IMAGE_ERROR, code, "record %u at byte %" G_GUINT64_FORMAT ": %s",
-			    r->index, r->offset, msg);
+		g_set_error(error, CKPT_IMAGE_ERROR, code,
+			    "record %u at byte %" G_GUINT64_FORMAT ": %s", r->index, r->offset,
+			    msg);
 }
 
 /* Reads up to n bytes at buf + have; returns how many arrived before EOF. */
@@ -215,7 +216,7 @@ static gboolean check_objrefs(CkptImageReader *r, GError **error)
 			if (found) {
 				g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_ORDER,
 					    "%s %" G_GUINT64_FORMAT
-					    " is already defined by an earlier %s",
+					    " is already defined (by a record of type %s)",
 					    f->name, ref, objref_type_name(r, found));
 				return FALSE;
 			}
@@ -231,7 +232,7 @@ static gboolean check_objrefs(CkptImageReader *r, GError **error)
 			if (f->ref_type && found != f->ref_type) {
 				g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_ORDER,
 					    "%s refers to objref %" G_GUINT64_FORMAT
-					    ", a %s, but must name a %s",
+					    " of type %s, expected type %s",
 					    f->name, ref, objref_type_name(r, found),
 					    objref_type_name(r, f->ref_type));
 				return FALSE;

@@ -91,9 +91,9 @@ static gboolean put_record(CkptImageWriter *w, guint32 type, const void *rec, gs
 	return TRUE;
 }
 
-gboolean ckpt_image_writer_append(CkptImageWriter *w, guint32 type, const void *rec,
-				  gsize rec_size, const void *tail, gsize tail_len,
-				  GCancellable *cancellable, GError **error)
+gboolean ckpt_image_writer_append(CkptImageWriter *w, guint32 type, const void *rec, gsize rec_size,
+				  const void *tail, gsize tail_len, GCancellable *cancellable,
+				  GError **error)
 {
 	return put_record(w, type, rec, rec_size, tail, tail_len, TRUE, cancellable, error);
 }

@@ -62,8 +62,8 @@ static gboolean check_tail(const CkptRecord *rec, GError **error)
 			    rec->len, tail_len, d->tail_unit);
 		return FALSE;
 	}
-	if (d->tail == CKPT_TAIL_STRING) {
-		const guint8 *nul = tail ? memchr(tail, 0, tail_len) : NULL;
+	if (d->tail == CKPT_TAIL_STRING && tail_len > 0) {
+		const guint8 *nul = memchr(tail, 0, tail_len);
 
 		if (!nul || nul != tail + tail_len - 1) {
 			g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_FIELD,

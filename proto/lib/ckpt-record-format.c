@@ -51,7 +51,8 @@ static void append_field(GString *out, const CkptRecord *rec, const CkptFieldDes
 		g_string_append_printf(out, "%" G_GINT64_FORMAT, ckpt_field_get_s64(rec, f));
 		break;
 	case CKPT_FIELD_HEX:
-		g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "x", ckpt_field_get_u64(rec, f));
+		g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "x",
+				       ckpt_field_get_u64(rec, f));
 		break;
 	case CKPT_FIELD_ENUM:
 		name = ckpt_value_name(f->names, ckpt_field_get_u64(rec, f));
@@ -86,9 +87,9 @@ void ckpt_record_format_fields(const CkptRecord *rec, GString *out)
 
 	if (!d) {
 		/* An unknown optional record: only its size is known. */
-		g_string_append_printf(out, " (unknown optional record, %" G_GSIZE_FORMAT
-				       " bytes skipped)",
-				       tail_len);
+		g_string_append_printf(
+			out, " (unknown optional record, %" G_GSIZE_FORMAT " bytes skipped)",
+			tail_len);
 		return;
 	}
 	for (guint i = 0; i < d->n_fields; i++) {

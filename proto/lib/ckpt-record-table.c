@@ -53,7 +53,7 @@ static const CkptFieldDesc trailer_fields[] = {
  * multiples of unit (CKPT_TAIL_BYTES), or one NUL-terminated string
  * (CKPT_TAIL_STRING), shown as tail_label.
  */
-#define CKPT_RECORD_TAIL(type_id, type_name, stype, field_list, validator, tail_kind, tail_label,   \
+#define CKPT_RECORD_TAIL(type_id, type_name, stype, field_list, validator, tail_kind, tail_label,  \
 			 unit)                                                                     \
 	{                                                                                          \
 		.type = (type_id), .name = (type_name), .fixed_len = sizeof(stype),                \

@@ -31,8 +31,8 @@ gboolean ckpt_validate_header(const CkptRecord *rec, const CkptImageContext *ctx
 		return FALSE;
 	}
 	if (arch != CKPT_ARCH_X86_64) {
-		g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_FIELD,
-			    "unknown arch %u", arch);
+		g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_FIELD, "unknown arch %u",
+			    arch);
 		return FALSE;
 	}
 	if (page_size < MIN_PAGE_SIZE || page_size > MAX_PAGE_SIZE ||
@@ -78,7 +78,8 @@ gboolean ckpt_validate_trailer(const CkptRecord *rec, const CkptImageContext *ct
 	}
 	if (stream_len != ctx->stream_len) {
 		g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_TRAILER,
-			    "stream_len is %" G_GUINT64_FORMAT ", but the trailer starts at byte %" G_GUINT64_FORMAT,
+			    "stream_len is %" G_GUINT64_FORMAT
+			    ", but the trailer starts at byte %" G_GUINT64_FORMAT,
 			    stream_len, ctx->stream_len);
 		return FALSE;
 	}

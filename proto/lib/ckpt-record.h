@@ -18,24 +18,24 @@
 G_BEGIN_DECLS
 
 typedef enum {
-	CKPT_FIELD_U32,		/* unsigned decimal, 4 bytes */
-	CKPT_FIELD_U64,		/* unsigned decimal, 8 bytes */
-	CKPT_FIELD_S32,		/* signed decimal, 4 bytes */
-	CKPT_FIELD_S64,		/* signed decimal, 8 bytes */
-	CKPT_FIELD_HEX,		/* 4 or 8 bytes shown in hex (addresses, masks) */
-	CKPT_FIELD_ENUM,	/* 4 bytes, value names in .names */
-	CKPT_FIELD_TIME_NS,	/* 8 bytes, CLOCK_REALTIME nanoseconds */
-	CKPT_FIELD_STRING,	/* char[size], NUL-terminated, zero after the NUL */
-	CKPT_FIELD_BYTES,	/* opaque bytes shown in hex */
-	CKPT_FIELD_RESERVED,	/* must be zero; not shown */
-	CKPT_FIELD_OBJREF_NEW,	/* 4 or 8 bytes: defines a new non-zero objref */
-	CKPT_FIELD_OBJREF,	/* 4 or 8 bytes: refers to an earlier objref, 0 = none */
+	CKPT_FIELD_U32,	       /* unsigned decimal, 4 bytes */
+	CKPT_FIELD_U64,	       /* unsigned decimal, 8 bytes */
+	CKPT_FIELD_S32,	       /* signed decimal, 4 bytes */
+	CKPT_FIELD_S64,	       /* signed decimal, 8 bytes */
+	CKPT_FIELD_HEX,	       /* 4 or 8 bytes shown in hex (addresses, masks) */
+	CKPT_FIELD_ENUM,       /* 4 bytes, value names in .names */
+	CKPT_FIELD_TIME_NS,    /* 8 bytes, CLOCK_REALTIME nanoseconds */
+	CKPT_FIELD_STRING,     /* char[size], NUL-terminated, zero after the NUL */
+	CKPT_FIELD_BYTES,      /* opaque bytes shown in hex */
+	CKPT_FIELD_RESERVED,   /* must be zero; not shown */
+	CKPT_FIELD_OBJREF_NEW, /* 4 or 8 bytes: defines a new non-zero objref */
+	CKPT_FIELD_OBJREF,     /* 4 or 8 bytes: refers to an earlier objref, 0 = none */
 } CkptFieldKind;
 
 typedef enum {
-	CKPT_TAIL_NONE,		/* len is exactly the fixed size */
-	CKPT_TAIL_BYTES,	/* opaque data (page contents, xsave area...) */
-	CKPT_TAIL_STRING,	/* a NUL-terminated string filling the tail (a path) */
+	CKPT_TAIL_NONE,	  /* len is exactly the fixed size */
+	CKPT_TAIL_BYTES,  /* opaque data (page contents, xsave area...) */
+	CKPT_TAIL_STRING, /* none, or one NUL-terminated string filling the tail (a path) */
 } CkptTailKind;
 
 typedef struct {
@@ -66,12 +66,12 @@ typedef gboolean (*CkptRecordValidateFunc)(const CkptRecord *rec, const CkptImag
 					   GError **error);
 
 typedef struct {
-	guint32 type;		/* enum ckpt_rec_type, CKPT_REC_OPTIONAL included */
-	const char *name;	/* short lower-case name: "header", "vma" */
-	guint32 fixed_len;	/* sizeof the record's struct = minimum len */
+	guint32 type;	   /* enum ckpt_rec_type, CKPT_REC_OPTIONAL included */
+	const char *name;  /* short lower-case name: "header", "vma" */
+	guint32 fixed_len; /* sizeof the record's struct = minimum len */
 	CkptTailKind tail;
-	const char *tail_name;	/* how output names the tail: "path", "data" */
-	guint32 tail_unit;	/* the tail's length is a multiple of this (0 = 1) */
+	const char *tail_name; /* how output names the tail: "path", "data" */
+	guint32 tail_unit;     /* the tail's length is a multiple of this (0 = 1) */
 	const CkptFieldDesc *fields;
 	guint n_fields;
 	CkptRecordValidateFunc validate; /* NULL: generic checks only */
@@ -79,10 +79,10 @@ typedef struct {
 
 /* One record as the reader returns it. */
 struct _CkptRecord {
-	guint32 index;		/* 0 for the header */
-	guint64 offset;		/* byte offset of its struct ckpt_rec */
+	guint32 index;	/* 0 for the header */
+	guint64 offset; /* byte offset of its struct ckpt_rec */
 	guint32 type;
-	guint32 len;		/* struct ckpt_rec included, padding excluded */
+	guint32 len; /* struct ckpt_rec included, padding excluded */
 	/* NULL for an unknown optional type the reader skipped. */
 	const CkptRecordDesc *desc;
 	/*
@@ -94,9 +94,9 @@ struct _CkptRecord {
 
 /* What a validator may know about the stream before its record. */
 struct _CkptImageContext {
-	guint32 nr_records;	/* records before this one */
-	guint64 stream_len;	/* bytes before this one */
-	guint64 csum;		/* xxh64 over those bytes (computed for the trailer only) */
+	guint32 nr_records; /* records before this one */
+	guint64 stream_len; /* bytes before this one */
+	guint64 csum;	    /* xxh64 over those bytes (computed for the trailer only) */
 	const struct ckpt_rec_header *header; /* NULL while reading the header */
 };
 
