@@ -37,17 +37,25 @@ union ckpt_ioc_args {
 };
 
 /*
- * One ioctl. The generic path (ckpt_dev.c) checks the caller, copies and
- * validates the argument struct, refuses calls before the handshake, runs
- * handler, copies the struct back if copy_out and hands the error text to
- * the caller. handler returns the ioctl's result: >= 0, or a negative errno
+ * One ioctl. The generic path (ckpt_dev.c) matches cmd by type, number and
+ * direction, checks the caller, copies and validates the argument struct,
+ * refuses calls before the handshake, runs handler, copies the struct back
+ * when cmd has _IOC_READ (out fields), and hands the error text to the
+ * caller. handler returns the ioctl's result: >= 0, or a negative errno
  * recorded with ckpt_err().
  */
 struct ckpt_ioctl {
+	unsigned int cmd;	/* CKPT_IOC_*; its size bits are ignored */
 	struct ckpt_args_layout args;
 	u64 feature;		/* CKPT_FEAT_* this call provides, or 0 */
 	bool before_handshake;	/* only the handshake itself */
-	bool copy_out;		/* struct has out fields */
+	/*
+	 * Skip the initial-pid-namespace check. Only for the call a task
+	 * being restarted makes from inside the container's pid namespace;
+	 * its handler must check that the caller belongs to the restart
+	 * running on this open file. CAP_SYS_ADMIN is still required.
+	 */
+	bool any_pidns;
 	long (*handler)(struct ckpt_file *cf, void *args,
 			struct ckpt_errctx *ctx);
 };

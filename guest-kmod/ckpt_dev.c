@@ -39,14 +39,15 @@ static_assert(offsetof(struct ckpt_ioc_checkpoint, errbuf) % 8 == 0 &&
 static long ckpt_handshake(struct ckpt_file *cf, void *args,
 			   struct ckpt_errctx *ctx);
 
+/* Indexed by _IOC_NR(cmd). */
 static const struct ckpt_ioctl ckpt_ioctls[] = {
 	[_IOC_NR(CKPT_IOC_HANDSHAKE)] = {
+		.cmd = CKPT_IOC_HANDSHAKE,
 		.args = CKPT_ARGS_LAYOUT(struct ckpt_ioc_handshake,
 					 "CKPT_IOC_HANDSHAKE", reserved, 0,
 					 CKPT_ARGS_ZERO(struct ckpt_ioc_handshake,
 							reserved)),
 		.before_handshake = true,
-		.copy_out = true,
 		.handler = ckpt_handshake,
 	},
 };
@@ -90,43 +91,60 @@ static long ckpt_handshake(struct ckpt_file *cf, void *args,
  * namespace. A task in a child pid namespace cannot name the container's
  * tasks by their global pids, and may itself be inside a container.
  */
-static int ckpt_check_caller(struct ckpt_errctx *ctx)
+static int ckpt_check_caller(const struct ckpt_ioctl *ioc,
+			     struct ckpt_errctx *ctx)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return ckpt_err(ctx, -EPERM,
 				"caller (pid %d) lacks CAP_SYS_ADMIN in the initial user namespace",
 				task_tgid_vnr(current));
-	if (task_active_pid_ns(current) != &init_pid_ns)
+	if (!(ioc && ioc->any_pidns) &&
+	    task_active_pid_ns(current) != &init_pid_ns)
 		return ckpt_err(ctx, -EPERM,
 				"caller (pid %d in its namespace) is not in the initial pid namespace",
 				task_tgid_vnr(current));
 	return 0;
 }
 
+/*
+ * The order of the checks decides which error a caller sees when several
+ * apply: a caller without the right to use /dev/ckpt learns nothing else
+ * (EPERM), a caller that skipped the handshake is told so (EPROTO) before
+ * anything about its arguments. The struct is fetched first only to learn
+ * where the error text goes.
+ */
 static long ckpt_do_ioctl(struct ckpt_file *cf, const struct ckpt_ioctl *ioc,
-			  void __user *uarg, struct ckpt_errctx *ctx)
+			  unsigned int cmd, void __user *uarg,
+			  struct ckpt_errctx *ctx)
 {
 	union ckpt_ioc_args args;
 	u32 usize;
 	long ret;
 
-	ret = ckpt_args_fetch(&ioc->args, uarg, &args, &usize, ctx);
-	if (ret)
-		return ret;
-	ret = ckpt_check_caller(ctx);
+	if (ioc) {
+		ret = ckpt_args_fetch(&ioc->args, uarg, &args, &usize, ctx);
+		if (ret)
+			return ret;
+	}
+	ret = ckpt_check_caller(ioc, ctx);
 	if (ret)
 		return ret;
 	/* Pairs with smp_store_release() in ckpt_handshake(). */
-	if (!ioc->before_handshake && !smp_load_acquire(&cf->api_version))
+	if (!(ioc && ioc->before_handshake) && !smp_load_acquire(&cf->api_version))
 		return ckpt_err(ctx, -EPROTO,
 				"%s before CKPT_IOC_HANDSHAKE on this open file",
-				ioc->args.name);
+				ioc ? ioc->args.name : "ioctl");
+	/* Known only now: before the handshake, every call is EPROTO. */
+	if (!ioc)
+		return ckpt_err(ctx, -ENOTTY,
+				"ioctl 0x%x is not a call this module knows",
+				cmd);
 	ret = ckpt_args_check(&ioc->args, uarg, &args, usize, ctx);
 	if (ret)
 		return ret;
 
 	ret = ioc->handler(cf, &args, ctx);
-	if (ret < 0 || !ioc->copy_out)
+	if (ret < 0 || !(_IOC_DIR(ioc->cmd) & _IOC_READ))
 		return ret;
 	return ckpt_args_copy_out(&ioc->args, uarg, &args, usize, ctx) ?: ret;
 }
@@ -137,22 +155,33 @@ static long ckpt_do_ioctl(struct ckpt_file *cf, const struct ckpt_ioctl *ioc,
  * caller speaks, so a caller built against a grown struct (a different
  * _IOWR value) still reaches the same call.
  */
+static const struct ckpt_ioctl *ckpt_find_ioctl(unsigned int cmd)
+{
+	const unsigned int mask = ~(_IOC_SIZEMASK << _IOC_SIZESHIFT);
+	const struct ckpt_ioctl *ioc;
+
+	if (_IOC_NR(cmd) >= ARRAY_SIZE(ckpt_ioctls))
+		return NULL;
+	ioc = &ckpt_ioctls[_IOC_NR(cmd)];
+	if (!ioc->handler || (cmd & mask) != (ioc->cmd & mask))
+		return NULL;
+	return ioc;
+}
+
 static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct ckpt_file *cf = file->private_data;
 	const struct ckpt_ioctl *ioc;
 	struct ckpt_errctx ctx;
-	unsigned int nr = _IOC_NR(cmd);
 
-	if (_IOC_TYPE(cmd) != CKPT_IOC_MAGIC ||
-	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE) ||
-	    nr >= ARRAY_SIZE(ckpt_ioctls) || !ckpt_ioctls[nr].handler)
+	/* Not ours at all (a tty ioctl from isatty(), say). */
+	if (_IOC_TYPE(cmd) != CKPT_IOC_MAGIC)
 		return -ENOTTY;
-	ioc = &ckpt_ioctls[nr];
 
+	ioc = ckpt_find_ioctl(cmd);
 	ckpt_err_init(&ctx);
-	return ckpt_err_finish(&ctx, ioc->args.name,
-			       ckpt_do_ioctl(cf, ioc, (void __user *)arg, &ctx));
+	return ckpt_err_finish(&ctx, ioc ? ioc->args.name : "ioctl",
+			       ckpt_do_ioctl(file->private_data, ioc, cmd,
+					     (void __user *)arg, &ctx));
 }
 
 static int ckpt_open(struct inode *inode, struct file *file)
