@@ -16,6 +16,7 @@
 #define CKPT_CR_H
 
 #include <linux/hashtable.h>
+#include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -80,6 +81,7 @@ struct ckpt_ctx {
 	u32 cur;			/* index of the task being handled */
 
 	/* restart only */
+	struct kref kref;		/* coordinator + each joined task */
 	struct mutex lock;
 	wait_queue_head_t waitq;
 	enum ckpt_restart_state state;
@@ -89,6 +91,7 @@ struct ckpt_ctx {
 	struct task_struct **restorers;	/* by index, referenced */
 	char *fail_msg;			/* first failure, for RESTORE_WAIT */
 	int fail_err;
+	char image_release[CKPT_RELEASE_LEN];	/* kernel that wrote the image */
 };
 
 /* Pid of t as the container sees it (0 if not in it). */
@@ -191,6 +194,14 @@ u32 ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 			enum ckpt_obj_kind kind, bool *first);
 
 /*
+ * Checkpoint: the objref ptr has or gets, without marking its records as
+ * written (the tree names the mm, files, fs, sighand and signal of every
+ * task before their sections; the first ckpt_obj_checkpoint() call on them
+ * still reports *first).
+ */
+u32 ckpt_obj_assign(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_kind kind);
+
+/*
  * Restart: define objref as ptr. release (may be NULL) runs when the
  * operation ends, to drop the reference the hash now owns. Fails with a
  * record error if objref is 0 or already defined.
@@ -235,6 +246,19 @@ extern const struct ckpt_task_kind ckpt_signal_kind;	/* ckpt_signal.c */
 extern const struct ckpt_task_kind ckpt_creds_kind;	/* ckpt_creds.c */
 extern const struct ckpt_task_kind ckpt_cpu_kind;	/* ckpt_cpu.c */
 
+/* All kinds, in stream order (ckpt_checkpoint.c). */
+const struct ckpt_task_kind *const *ckpt_kinds(size_t *nr);
+
+/* This kernel's user xsave area size and enabled features (ckpt_cpu.c). */
+void ckpt_cpu_xsave_info(u32 *size, u64 *features);
+
+/*
+ * xxh64 of this kernel's 64-bit vdso text, and its size (ckpt_mm.c). A
+ * restarted task keeps its vdso address and the function addresses libc
+ * found there, so restart needs the very same vdso.
+ */
+u64 ckpt_vdso_csum(u32 *size);
+
 /* ---- entry points (ckpt_checkpoint.c, ckpt_restart.c) ---------------------- */
 
 struct ckpt_ioc_checkpoint;
@@ -249,7 +273,8 @@ int ckpt_restart_begin(struct ckpt_errctx *err, struct ckpt_ctx **ctxp,
 long ckpt_restart_task(struct ckpt_errctx *err, struct ckpt_ctx *ctx);
 int ckpt_restart_wait(struct ckpt_errctx *err, struct ckpt_ctx *ctx,
 		      struct ckpt_ioc_restore_wait *arg);
-/* Drop the context: tasks not yet released are killed. */
+/* The coordinator's /dev/ckpt is closing: tasks not yet released die. */
+void ckpt_restart_abandon(struct ckpt_ctx *ctx);
 void ckpt_ctx_put(struct ckpt_ctx *ctx);
 
 #endif /* CKPT_CR_H */

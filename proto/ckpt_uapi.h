@@ -71,6 +71,15 @@ struct ckpt_ioc_checkpoint {
  */
 #define CKPT_RESTORE_F_ALL 0U
 
+/*
+ * The most tasks an image may hold, and so the tree_buf size that always
+ * suffices: one CONTAINER record and this many TASK records (see
+ * proto/ckpt_image.h). The image stream cannot be rewound, so RESTORE_BEGIN
+ * needs a large enough buffer the first time.
+ */
+#define CKPT_RESTORE_MAX_TASKS 8192U
+#define CKPT_RESTORE_TREE_BUF_MAX (256U + CKPT_RESTORE_MAX_TASKS * 80U)
+
 struct ckpt_ioc_restore_begin {
 	__u32 size;
 	__u32 flags;		/* CKPT_RESTORE_F_*, unknown bits EINVAL */
@@ -116,7 +125,7 @@ struct ckpt_ioc_restore_wait {
 #define CKPT_IOC_HANDSHAKE _IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_ioc_handshake)
 #define CKPT_IOC_CHECKPOINT _IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_ioc_checkpoint)
 #define CKPT_IOC_RESTORE_BEGIN _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_ioc_restore_begin)
-#define CKPT_IOC_RESTORE_TASK _IOW(CKPT_IOC_MAGIC, 0x03, struct ckpt_ioc_restore_task)
+#define CKPT_IOC_RESTORE_TASK _IOWR(CKPT_IOC_MAGIC, 0x03, struct ckpt_ioc_restore_task)
 #define CKPT_IOC_RESTORE_WAIT _IOWR(CKPT_IOC_MAGIC, 0x04, struct ckpt_ioc_restore_wait)
 
 #endif /* CKPT_UAPI_H */
