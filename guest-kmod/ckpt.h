@@ -10,6 +10,7 @@
 #ifndef CKPT_H
 #define CKPT_H
 
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 #include "ckpt_uapi.h"
@@ -28,12 +29,18 @@ struct ckpt_file {
 	 * may use the same open file.
 	 */
 	u32 api_version;
+	/* A restart this file coordinates (RESTORE_BEGIN), or NULL. */
+	struct mutex lock;
+	struct ckpt_ctx *restart;
 };
 
 /* Every argument struct, so the ioctl path can hold any of them. */
 union ckpt_ioc_args {
 	struct ckpt_ioc_handshake handshake;
 	struct ckpt_ioc_checkpoint checkpoint;
+	struct ckpt_ioc_restore_begin restore_begin;
+	struct ckpt_ioc_restore_task restore_task;
+	struct ckpt_ioc_restore_wait restore_wait;
 };
 
 /*

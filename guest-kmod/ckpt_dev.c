@@ -8,6 +8,7 @@
 #include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -16,6 +17,7 @@
 #include <linux/slab.h>
 
 #include "ckpt.h"
+#include "ckpt_cr.h"
 
 /*
  * Every struct starts with size and flags (ckpt_args.c relies on it), and
@@ -36,8 +38,20 @@ static_assert(offsetof(struct ckpt_ioc_checkpoint, errbuf) % 8 == 0 &&
 	      offsetof(struct ckpt_ioc_checkpoint, bytes_written) % 8 == 0 &&
 	      offsetof(struct ckpt_ioc_checkpoint, reserved) % 8 == 0);
 
+CKPT_CHECK_STRUCT(struct ckpt_ioc_restore_begin);
+CKPT_CHECK_STRUCT(struct ckpt_ioc_restore_task);
+CKPT_CHECK_STRUCT(struct ckpt_ioc_restore_wait);
+
 static long ckpt_handshake(struct ckpt_file *cf, void *args,
 			   struct ckpt_errctx *ctx);
+static long ckpt_checkpoint(struct ckpt_file *cf, void *args,
+			    struct ckpt_errctx *ctx);
+static long ckpt_restore_begin(struct ckpt_file *cf, void *args,
+			       struct ckpt_errctx *ctx);
+static long ckpt_restore_task(struct ckpt_file *cf, void *args,
+			      struct ckpt_errctx *ctx);
+static long ckpt_restore_wait(struct ckpt_file *cf, void *args,
+			      struct ckpt_errctx *ctx);
 
 /* Indexed by _IOC_NR(cmd). */
 static const struct ckpt_ioctl ckpt_ioctls[] = {
@@ -49,6 +63,50 @@ static const struct ckpt_ioctl ckpt_ioctls[] = {
 							reserved)),
 		.before_handshake = true,
 		.handler = ckpt_handshake,
+	},
+	[_IOC_NR(CKPT_IOC_CHECKPOINT)] = {
+		.cmd = CKPT_IOC_CHECKPOINT,
+		.args = CKPT_ARGS_LAYOUT(struct ckpt_ioc_checkpoint,
+					 "CKPT_IOC_CHECKPOINT", reserved,
+					 CKPT_CHECKPOINT_F_ALL,
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_checkpoint, pad),
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_checkpoint,
+							reserved)),
+		.feature = CKPT_FEAT_CHECKPOINT,
+		.handler = ckpt_checkpoint,
+	},
+	[_IOC_NR(CKPT_IOC_RESTORE_BEGIN)] = {
+		.cmd = CKPT_IOC_RESTORE_BEGIN,
+		.args = CKPT_ARGS_LAYOUT(struct ckpt_ioc_restore_begin,
+					 "CKPT_IOC_RESTORE_BEGIN", reserved,
+					 CKPT_RESTORE_F_ALL,
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_restore_begin, pad),
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_restore_begin,
+							reserved)),
+		.feature = CKPT_FEAT_RESTORE,
+		.handler = ckpt_restore_begin,
+	},
+	[_IOC_NR(CKPT_IOC_RESTORE_TASK)] = {
+		.cmd = CKPT_IOC_RESTORE_TASK,
+		.args = CKPT_ARGS_LAYOUT(struct ckpt_ioc_restore_task,
+					 "CKPT_IOC_RESTORE_TASK", reserved, 0,
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_restore_task, pad),
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_restore_task,
+							reserved)),
+		.feature = CKPT_FEAT_RESTORE,
+		.any_pidns = true,
+		.handler = ckpt_restore_task,
+	},
+	[_IOC_NR(CKPT_IOC_RESTORE_WAIT)] = {
+		.cmd = CKPT_IOC_RESTORE_WAIT,
+		.args = CKPT_ARGS_LAYOUT(struct ckpt_ioc_restore_wait,
+					 "CKPT_IOC_RESTORE_WAIT", reserved,
+					 CKPT_RESTORE_WAIT_F_ALL,
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_restore_wait, pad),
+					 CKPT_ARGS_ZERO(struct ckpt_ioc_restore_wait,
+							reserved)),
+		.feature = CKPT_FEAT_RESTORE,
+		.handler = ckpt_restore_wait,
 	},
 };
 
@@ -82,6 +140,63 @@ static long ckpt_handshake(struct ckpt_file *cf, void *args,
 	/* Pairs with smp_load_acquire() in ckpt_do_ioctl(). */
 	smp_store_release(&cf->api_version, hs->api_version);
 	return 0;
+}
+
+static long ckpt_checkpoint(struct ckpt_file *cf, void *args,
+			    struct ckpt_errctx *ctx)
+{
+	return ckpt_do_checkpoint(ctx, args);
+}
+
+static long ckpt_restore_begin(struct ckpt_file *cf, void *args,
+			       struct ckpt_errctx *ctx)
+{
+	struct ckpt_ctx *restart;
+	long ret;
+
+	mutex_lock(&cf->lock);
+	if (cf->restart) {
+		ret = ckpt_err(ctx, -EBUSY,
+			       "this open file already coordinates a restart");
+	} else {
+		ret = ckpt_restart_begin(ctx, &restart, args);
+		if (!ret) {
+			/* Publish a whole context: pairs with smp_load_acquire(). */
+			smp_store_release(&cf->restart, restart);
+		}
+	}
+	mutex_unlock(&cf->lock);
+	return ret;
+}
+
+/*
+ * Called by every task of the container being restarted, from inside its
+ * pid namespace, on the /dev/ckpt file it inherited from the coordinator.
+ * ckpt_restart_task() checks that current is one of the tasks that restart
+ * expects, with the pid, parent, group and session the image gives it.
+ */
+static long ckpt_restore_task(struct ckpt_file *cf, void *args,
+			      struct ckpt_errctx *ctx)
+{
+	/* Pairs with smp_store_release() in ckpt_restore_begin(). */
+	struct ckpt_ctx *restart = smp_load_acquire(&cf->restart);
+
+	if (!restart)
+		return ckpt_err(ctx, -EINVAL,
+				"no restart is being coordinated on this open file");
+	return ckpt_restart_task(ctx, restart);
+}
+
+static long ckpt_restore_wait(struct ckpt_file *cf, void *args,
+			      struct ckpt_errctx *ctx)
+{
+	/* Pairs with smp_store_release() in ckpt_restore_begin(). */
+	struct ckpt_ctx *restart = smp_load_acquire(&cf->restart);
+
+	if (!restart)
+		return ckpt_err(ctx, -EINVAL,
+				"no restart is being coordinated on this open file");
+	return ckpt_restart_wait(ctx, restart, args);
 }
 
 /*
@@ -172,6 +287,7 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	const struct ckpt_ioctl *ioc;
 	struct ckpt_errctx ctx;
+	long ret;
 
 	/* Not ours at all (a tty ioctl from isatty(), say). */
 	if (_IOC_TYPE(cmd) != CKPT_IOC_MAGIC)
@@ -179,9 +295,17 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	ioc = ckpt_find_ioctl(cmd);
 	ckpt_err_init(&ctx);
-	return ckpt_err_finish(&ctx, ioc ? ioc->args.name : "ioctl",
-			       ckpt_do_ioctl(file->private_data, ioc, cmd,
-					     (void __user *)arg, &ctx));
+	/*
+	 * A restoring task closes every fd it has, the one this call came
+	 * through included, and the syscall may not hold a reference of its
+	 * own (fdget's light path): keep the file alive until we return.
+	 */
+	get_file(file);
+	ret = ckpt_err_finish(&ctx, ioc ? ioc->args.name : "ioctl",
+			      ckpt_do_ioctl(file->private_data, ioc, cmd,
+					    (void __user *)arg, &ctx));
+	fput(file);
+	return ret;
 }
 
 static int ckpt_open(struct inode *inode, struct file *file)
@@ -191,13 +315,18 @@ static int ckpt_open(struct inode *inode, struct file *file)
 	cf = kzalloc(sizeof(*cf), GFP_KERNEL);
 	if (!cf)
 		return -ENOMEM;
+	mutex_init(&cf->lock);
 	file->private_data = cf;
 	return nonseekable_open(inode, file);
 }
 
 static int ckpt_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct ckpt_file *cf = file->private_data;
+
+	if (cf->restart)
+		ckpt_restart_abandon(cf->restart);
+	kfree(cf);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 
 #include <linux/file.h>
 #include <linux/pid_namespace.h>
+#include <linux/ptrace.h>
+#include <linux/sched/task_stack.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>

@@ -14,17 +14,19 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "ckpt_cr.h"
 #include "ckpt_stream.h"
 
-#define CKPT_STREAM_BUF (1U << 20)
+#define CKPT_STREAM_BUF SZ_1M
 
 static const char *const ckpt_rec_names[CKPT_REC_FIRST_UNUSED] = {
 	[CKPT_REC_HEADER] = "header",
@@ -287,8 +289,8 @@ static int ckpt_stream_take(struct ckpt_ctx *ctx, void *dst,
 			dst += n;
 		} else if (copy_to_user(udst, s->buf + s->buf_pos, n)) {
 			return ckpt_rec_err(ctx, -EFAULT,
-					    "cannot write %zu bytes at user address %px",
-					    n, udst);
+					    "cannot write %zu bytes at user address 0x%lx",
+					    n, (unsigned long)udst);
 		} else {
 			udst += n;
 		}

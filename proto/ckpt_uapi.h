@@ -92,6 +92,10 @@ struct ckpt_ioc_restore_begin {
 	__u64 reserved[4];
 };
 
+/*
+ * _IOW: nothing is copied back, because on success the caller's memory is
+ * the restored one and the call returns into the checkpointed context.
+ */
 struct ckpt_ioc_restore_task {
 	__u32 size;
 	__u32 flags;		/* must be 0 */
@@ -125,7 +129,7 @@ struct ckpt_ioc_restore_wait {
 #define CKPT_IOC_HANDSHAKE _IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_ioc_handshake)
 #define CKPT_IOC_CHECKPOINT _IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_ioc_checkpoint)
 #define CKPT_IOC_RESTORE_BEGIN _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_ioc_restore_begin)
-#define CKPT_IOC_RESTORE_TASK _IOWR(CKPT_IOC_MAGIC, 0x03, struct ckpt_ioc_restore_task)
+#define CKPT_IOC_RESTORE_TASK _IOW(CKPT_IOC_MAGIC, 0x03, struct ckpt_ioc_restore_task)
 #define CKPT_IOC_RESTORE_WAIT _IOWR(CKPT_IOC_MAGIC, 0x04, struct ckpt_ioc_restore_wait)
 
 #endif /* CKPT_UAPI_H */
