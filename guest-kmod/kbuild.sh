@@ -41,8 +41,8 @@ out_abs=$(cd "$out" && pwd)
 src_abs=$(cd "$src" && pwd)
 make -C "$kdir" M="$out_abs" CKPT_PROTO="$(cd "$proto" && pwd)" \
 	modules >"$log" 2>&1 || status=$?
-# Point diagnostics at the real sources, not at their copies.
-sed "s|$out_abs/|$src_abs/|g" "$log"
+# Point compiler diagnostics at the real sources, not at their copies.
+sed "s|$out_abs/\([^ :]*\.[ch]\):|$src_abs/\1:|g" "$log"
 if [ "$status" != 0 ]; then
 	echo "kbuild: building $mod.ko against $kdir failed (exit $status)" >&2
 	exit 1

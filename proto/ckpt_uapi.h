@@ -5,16 +5,23 @@
  * Rules every call follows (see docs/abi.md):
  *  - The first call on an open /dev/ckpt must be CKPT_IOC_HANDSHAKE; any
  *    other call before it fails with EPROTO.
- *  - Every argument struct starts with a __u32 size, the size userspace
- *    built it with. The kernel copies it with copy_struct_from_user()
- *    semantics: a size smaller than the version-1 struct is EINVAL, a larger
- *    size is accepted only when the extra bytes are zero (else E2BIG).
- *  - Unknown flag bits and non-zero reserved fields are EINVAL.
+ *  - Every argument struct starts with __u32 size (the size userspace built
+ *    it with) and __u32 flags. The kernel copies it with
+ *    copy_struct_from_user() semantics: a size smaller than the version-1
+ *    struct is EINVAL, a larger size is accepted only when the extra bytes
+ *    are zero (else E2BIG), and sizes above 4096 are E2BIG.
+ *  - Commands are matched by type, number and direction; the size bits of
+ *    the command are ignored, so a grown struct keeps its call.
+ *  - Unknown flag bits and non-zero reserved or pad fields are EINVAL.
  *  - Every struct carries errbuf/errbuf_len: on failure the module writes a
  *    NUL-terminated reason there ("pid 7 fd 4: AF_INET socket not
- *    supported") so userspace can show more than an errno.
+ *    supported") so userspace can show more than an errno. Success leaves
+ *    it untouched.
  *  - Callers need CAP_SYS_ADMIN in the initial user namespace and must live
- *    in the initial pid namespace.
+ *    in the initial pid namespace (EPERM); only CKPT_IOC_RESTORE_TASK, made
+ *    by the tasks being restarted, comes from the container's pid namespace.
+ *  - Fields are fixed-width and naturally aligned: one layout for 32- and
+ *    64-bit callers.
  */
 #ifndef CKPT_UAPI_H
 #define CKPT_UAPI_H
