@@ -172,13 +172,26 @@ check_taint() {
 	fi
 }
 
-# disk_save PATH...: writes PATHs as a tar archive onto the scratch disk,
-# where a later boot of the same scenario finds them (boots=N).
+# disk_save PATH...: stores PATHs (relative ones from the current
+# directory) as a tar archive on the scratch disk, where a later boot of the
+# same scenario (boots=N) finds them with disk_load. Sector 0 records the
+# archive's length, because tar would otherwise read the whole disk looking
+# for more; the archive starts at 1 MiB.
 disk_save() {
-	tar -cf "$CKPT_DISK" "$@" && sync
+	size=$(tar -cf - "$@" | wc -c) || return 1
+	[ "$size" -gt 0 ] || return 1
+	printf 'ckpt-disk %s\n' "$size" | dd of="$CKPT_DISK" conv=notrunc 2>/dev/null || return 1
+	tar -cf - "$@" | dd of="$CKPT_DISK" bs=1M seek=1 conv=notrunc 2>/dev/null || return 1
+	sync
 }
 
-# disk_load DIR: unpacks what an earlier boot saved into DIR.
+# disk_load DIR: unpacks what an earlier boot stored with disk_save into DIR.
 disk_load() {
-	mkdir -p "$1" && tar -xf "$CKPT_DISK" -C "$1"
+	read -r magic size <"$CKPT_DISK"
+	if [ "$magic" != ckpt-disk ]; then
+		echo "disk_load: $CKPT_DISK holds nothing disk_save wrote" >&2
+		return 1
+	fi
+	mkdir -p "$1" || return 1
+	dd if="$CKPT_DISK" bs=1M skip=1 2>/dev/null | head -c "$size" | tar -xf - -C "$1"
 }

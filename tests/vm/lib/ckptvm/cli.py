@@ -24,6 +24,8 @@ def parse_args(argv):
                    help="guest kernel flavor(s), comma-separated, or all (default: amd64)")
     p.add_argument("--scenario", nargs="+", metavar="NAME",
                    help="scenarios under tests/vm/scenarios/ to run, or all (the default)")
+    p.add_argument("--work", metavar="DIR",
+                   help="where guest images and per-VM work dirs go (default: the build dir)")
     p.add_argument("--script", metavar="FILE",
                    help="run FILE in the guest as the only scenario")
     p.add_argument("--extra", metavar="DIR",
@@ -73,11 +75,11 @@ def _select_kernels(spec):
     return chosen
 
 
-def _prepare(kernel, build, boot):
+def _prepare(kernel, build, work, boot):
     kernels.prepare(kernel)
     if boot != "bzimage":
         kernels.vmlinux(kernel)
-    archives, _manifest = image.build_images(kernel, build)
+    archives, _manifest = image.build_images(kernel, build, work)
     return archives
 
 
@@ -120,13 +122,14 @@ def main(argv):
             raise HarnessError("--host-script %s: no such file" % args.host_script)
         chosen = _select_kernels(args.kernel)
 
-        run_root = os.path.join(build, "vm-runs", time.strftime("%Y%m%d-%H%M%S") + "-%d" % os.getpid())
+        work = os.path.abspath(args.work) if args.work else build
+        run_root = os.path.join(work, "vm-runs", time.strftime("%Y%m%d-%H%M%S") + "-%d" % os.getpid())
         os.makedirs(run_root)
 
         t0 = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(chosen)) as pool:
             archives = dict(zip([k.flavor for k in chosen],
-                                pool.map(lambda k: _prepare(k, build, args.boot), chosen)))
+                                pool.map(lambda k: _prepare(k, build, work, args.boot), chosen)))
         log("images ready in %.1f s" % (time.monotonic() - t0))
 
         accel, why = qemu.choose_accel(args.accel, _probe_factory(chosen[0], archives[chosen[0].flavor],
@@ -141,10 +144,18 @@ def main(argv):
         jobs = [Job(k, s, archives[k.flavor], settings, i)
                 for i, (k, s) in enumerate((k, s) for s in scenarios for k in chosen)]
         log("running %d scenario run(s), %d at a time" % (len(jobs), args.jobs))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for report in pool.map(lambda j: _run_job(j), jobs):
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+        try:
+            for report in pool.map(_run_job, jobs):
                 passed += sum(1 for _, r in report.results if r.passed)
                 failed += sum(1 for _, r in report.results if not r.passed)
+        except BaseException:
+            # Stop queued jobs and kill running guests, so that the pool's
+            # threads return now instead of at their timeouts.
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_all_children()
+            raise
+        pool.shutdown()
         try:
             os.rmdir(run_root)
             os.rmdir(os.path.dirname(run_root))

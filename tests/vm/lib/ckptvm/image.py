@@ -197,8 +197,9 @@ def _programs(build):
     return found
 
 
-def overlay_archive(kernel, build):
-    """Returns (path, rebuilt, manifest) for build's overlay for kernel."""
+def overlay_archive(kernel, build, work):
+    """Returns (path, rebuilt, manifest) for build's overlay for kernel,
+    kept under work/vm-images/."""
     plan = _Plan()
     manifest = []
     plan.add_file("/init", os.path.join(GUEST_DIR, "init"), 0o755)
@@ -231,7 +232,7 @@ def overlay_archive(kernel, build):
         plan.add_file(_usr_path(lib), lib, 0o755)
     plan.add_data(GUEST_MANIFEST, ("\n".join(manifest) + "\n").encode())
 
-    outdir = os.path.join(build, "vm-images", kernel.release)
+    outdir = os.path.join(work, "vm-images", kernel.release)
     os.makedirs(outdir, exist_ok=True)
     path = os.path.join(outdir, "overlay.cpio")
     keyfile = path + ".key"
@@ -278,11 +279,11 @@ def _add_tree(w, src_root, guest_root):
                 w.copy(gdir + "/" + name, full)
 
 
-def build_images(kernel, build):
+def build_images(kernel, build, work):
     """Returns the list of archive paths (base, overlay) for kernel and a
     manifest of what the overlay holds."""
     base, base_new = base_archive(kernel)
-    overlay, overlay_new, manifest = overlay_archive(kernel, build)
+    overlay, overlay_new, manifest = overlay_archive(kernel, build, work)
     log("image %s: base %s, overlay %s" % (kernel.flavor,
                                             "rebuilt" if base_new else "cached",
                                             "rebuilt" if overlay_new else "cached"))

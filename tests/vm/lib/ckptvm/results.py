@@ -113,3 +113,14 @@ def kernel_problems(console_text):
 def tail(text, n):
     lines = [l.replace("\r", "") for l in text.splitlines() if l.strip()]
     return lines[-n:]
+
+
+def excerpt(text, needle, n=20):
+    """Up to n console lines starting a little before the first line that
+    holds needle (a problem line as kernel_problems() returned it)."""
+    lines = [l.replace("\r", "") for l in text.splitlines()]
+    for i, line in enumerate(lines):
+        if needle in line:
+            start = max(0, i - 2)
+            return lines[start:start + n]
+    return []

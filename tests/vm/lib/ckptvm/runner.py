@@ -229,7 +229,12 @@ class Job:
             if output:
                 report.notes.append("%s: %sscenario output (last lines):" % (self.label, prefix))
                 report.notes.extend("  | " + l for l in output[-15:])
-            if outcome.timed_out or not outcome.exit_seen or trailing:
+            problems = list(charged.values()) + trailing
+            if problems:
+                text = console if problems[0] in console else "\n".join(chan.dmesg or [])
+                report.notes.append("%s: %skernel log at the first problem:" % (self.label, prefix))
+                report.notes.extend("  | " + l for l in results.excerpt(text, problems[0]))
+            if outcome.timed_out or not outcome.exit_seen:
                 report.notes.append("%s: %sconsole tail:" % (self.label, prefix))
                 report.notes.extend("  | " + l for l in results.tail(console, 15))
         if not failed and not self.settings.keep:

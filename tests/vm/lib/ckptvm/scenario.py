@@ -8,7 +8,7 @@ boots    fresh guests booted in sequence, same scratch disk (default 1)
 memory   guest RAM in MiB (default 512)
 timeout  seconds each boot may take (default 300)
 vsock    1: attach a vhost-user vsock device served by ckpt-vsockd
-smp      virtual CPUs (default 1)
+smp      virtual CPUs (default 2: checkpointing must cope with other CPUs)
 disk     scratch disk size in MiB, sparse (default 1024)
 """
 
@@ -18,7 +18,7 @@ import re
 from .image import GUEST_SCENARIOS, GUEST_SCRIPT, SCENARIO_DIR
 from .util import HarnessError
 
-DEFAULTS = {"boots": 1, "memory": 512, "timeout": 300, "vsock": 0, "smp": 1, "disk": 1024}
+DEFAULTS = {"boots": 1, "memory": 512, "timeout": 300, "vsock": 0, "smp": 2, "disk": 1024}
 _HEADER = re.compile(r"^#\s*vm:\s*(.*)$")
 
 
