@@ -373,6 +373,10 @@ enum ckpt_restart_kind {
 	CKPT_RESTART_NANOSLEEP = 1,	/* restart_block: hrtimer sleep */
 };
 
+/* ckpt_rec_cpu.task_flags */
+#define CKPT_CPU_F_NO_NEW_PRIVS 0x1	/* prctl(PR_SET_NO_NEW_PRIVS) */
+#define CKPT_CPU_F_ALL 0x1U
+
 struct ckpt_rec_cpu {
 	struct ckpt_rec h;
 	struct ckpt_x86_64_regs regs;
@@ -394,6 +398,12 @@ struct ckpt_rec_cpu {
 	__u64 restart_rmtp;	/* user pointer for the remaining time */
 	__u32 restart_type;	/* TT_NATIVE... as the kernel stores it */
 	__u32 pad;
+	/* rseq(2) registration (glibc registers one per thread); 0 = none */
+	__u64 rseq;		/* address of the struct rseq */
+	__u32 rseq_len;
+	__u32 rseq_sig;
+	__u32 task_flags;	/* CKPT_CPU_F_* */
+	__u32 pad2;
 	__u64 reserved[2];
 };
 
