@@ -4,7 +4,9 @@
 #
 # Results are lines on stdout: "PASS name" or "FAIL name (reason)". A test
 # name is one word; spaces are turned into dashes. A scenario that reported
-# any FAIL exits non-zero even if it ends with "exit 0".
+# any FAIL exits non-zero even if it ends with "exit 0". Programs may print
+# plain "PASS name" lines too; for exact ordering against kernel messages
+# they can do what _ckpt_result does.
 #
 # Environment from the harness: CKPT_BOOT (1..CKPT_BOOTS), CKPT_BOOTS,
 # CKPT_FLAVOR, CKPT_RELEASE, CKPT_SCENARIO, CKPT_DISK (the scratch disk,
@@ -18,9 +20,18 @@ _ckpt_name() {
 	echo "$*" | tr ' ' '-'
 }
 
+# Each result first goes to the kernel log as "ckpt-result STATUS NAME",
+# synchronously, so that a kernel warning caused by what the scenario does
+# next is logged after it and charged to the next result, not this one.
+# The leading "=" tells the guest init the marker is already written.
+_ckpt_result() {
+	echo "ckpt-result $1 $2" >/dev/kmsg 2>/dev/null
+	echo "=$*"
+}
+
 # pass NAME
 pass() {
-	echo "PASS $(_ckpt_name "$1")"
+	_ckpt_result PASS "$(_ckpt_name "$1")"
 }
 
 # fail NAME REASON...: also makes the scenario's exit status non-zero.
@@ -29,7 +40,7 @@ fail() {
 	shift
 	: >>"$_ckpt_failed"
 	# Keep the result on one line whatever the reason holds.
-	echo "FAIL $name ($(echo "$*" | tr '\n' ' ' | sed 's/ *$//'))"
+	_ckpt_result FAIL "$name" "($(echo "$*" | tr '\n' ' ' | sed 's/ *$//'))"
 	return 1
 }
 

@@ -3,7 +3,6 @@
 import argparse
 import concurrent.futures
 import os
-import sys
 import time
 
 from . import image, kernels, qemu, scenario

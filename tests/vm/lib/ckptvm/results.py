@@ -2,8 +2,8 @@
 
 Two sources per boot:
   results log  ttyS1: the scenario's output, PASS/FAIL lines, the sentinel;
-  console log  ttyS0: the kernel's messages, plus a "ckpt-result N ..." line
-               that the guest init writes to /dev/kmsg for the N-th result.
+  console log  ttyS0: the kernel's messages, plus a "ckpt-result STATUS NAME"
+               line written to /dev/kmsg for every result.
 
 A kernel problem in the console (oops, WARN, lockup...) fails the result
 whose marker follows it, or a synthetic "kernel" test when none follows.
@@ -12,7 +12,7 @@ whose marker follows it, or a synthetic "kernel" test when none follows.
 import re
 
 RESULT = re.compile(r"^(PASS|FAIL) (\S+)(?: (.*))?$")
-MARKER = re.compile(r"ckpt-result (\d+) (?:PASS|FAIL) ")
+MARKER = re.compile(r"ckpt-result (PASS|FAIL) (\S+)")
 
 # What the kernel prints when something went wrong. "hung_task" appears in
 # the hung-task report ("echo 0 > .../hung_task_timeout_secs ...").
@@ -92,18 +92,27 @@ def _float(s):
         return None
 
 
-def kernel_problems(console_text):
-    """Returns ({result index (1-based): first problem line before it},
-    [problem lines after the last result])."""
+def kernel_problems(log_text, results):
+    """Charges kernel problems in log_text (console or dmesg) to results.
+
+    Markers are matched to results by status and name, in order, so a result
+    whose marker is missing or late does not shift the others. Returns
+    ({index into results: first problem line before its marker},
+    [problem lines after the last marker])."""
     charged = {}
     pending = []
-    for raw in console_text.splitlines():
+    used = [False] * len(results)
+    for raw in log_text.splitlines():
         line = raw.replace("\r", "").rstrip()
         m = MARKER.search(line)
         if m:
-            if pending:
-                charged[int(m.group(1))] = pending[0]
-                pending = []
+            for i, r in enumerate(results):
+                if not used[i] and r.status == m.group(1) and r.name == m.group(2):
+                    used[i] = True
+                    if pending:
+                        charged[i] = pending[0]
+                        pending = []
+                    break
             continue
         if _PROBLEM.search(line):
             pending.append(_TIMESTAMP.sub("", line))

@@ -119,11 +119,11 @@ class Job:
             for r in log.results:
                 report.add("host:" + r.name, r)
             if host.timed_out:
-                report.add("host:timeout", Result("FAIL", "host:timeout", "host script still running %d s "
-                                                  "after the guest finished" % HOST_SCRIPT_GRACE))
+                why = "host script still running %d s after the guest finished" % HOST_SCRIPT_GRACE
+                report.add("host:timeout", Result("FAIL", "host:timeout", why))
             elif status != 0 and not any(not r.passed for r in log.results):
-                report.add("host:exit-status", Result("FAIL", "host:exit-status",
-                                                      "host script exited %s: %s" % (status, " | ".join(log.output[-3:]))))
+                why = "host script exited %s: %s" % (status, " | ".join(log.output[-3:]))
+                report.add("host:exit-status", Result("FAIL", "host:exit-status", why))
             if any(not r.passed for r in log.results) or status != 0:
                 report.notes.append("%s: host script log: %s" % (self.label, host.logpath))
         if daemon:
@@ -181,20 +181,17 @@ class Job:
         with open(spec.console, "rb") as f:
             console = f.read().decode(errors="replace")
         boot_results = chan.results
-        charged, trailing = results.kernel_problems(console)
+        # The init's copy of the kernel log has what a console printing
+        # thread (rt flavor) may not have written before power-off.
+        charged, trailing = results.kernel_problems(console, boot_results)
         if chan.dmesg is not None:
-            # The init's copy of the kernel log has what a console printing
-            # thread may not have written before power-off.
-            more, more_trailing = results.kernel_problems("\n".join(chan.dmesg))
+            more, more_trailing = results.kernel_problems("\n".join(chan.dmesg), boot_results)
             for idx, line in more.items():
                 charged.setdefault(idx, line)
             trailing += [l for l in more_trailing if l not in trailing]
             trailing = [l for l in trailing if l not in charged.values()]
         for idx, line in charged.items():
-            if 1 <= idx <= len(boot_results):
-                boot_results[idx - 1].fail("kernel: " + line)
-            else:
-                trailing.insert(0, line)
+            boot_results[idx].fail("kernel: " + line)
         extra = []
         if trailing:
             extra.append(Result("FAIL", "kernel", "kernel: " + trailing[0]))
@@ -214,7 +211,8 @@ class Job:
         for r in boot_results + extra:
             report.add(prefix + r.name, r)
 
-        t = "boot %d (%s): init at %s wall" % (n, self.boot_mode, "%.1f s" % outcome.init_wall if outcome.init_wall else "-")
+        init = "%.1f s" % outcome.init_wall if outcome.init_wall else "-"
+        t = "boot %d (%s): init at %s wall" % (n, self.boot_mode, init)
         if chan.ready_uptime is not None:
             t += ", modules loaded at %.1f s guest" % chan.ready_uptime
         t += ", done in %.1f s" % outcome.wall
