@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from .util import cache_dir, log, track, untrack
+from .util import HarnessError, cache_dir, log, track, untrack
 
 QEMU = "qemu-system-x86_64"
 QBOOT = "/usr/share/qemu/qboot.rom"
@@ -170,7 +170,7 @@ def choose_accel(requested, probe_spec_factory):
     env = os.environ.get("CKPT_ACCEL")
     if env:
         if env not in ("kvm", "tcg"):
-            raise ValueError("CKPT_ACCEL must be kvm or tcg, not %r" % env)
+            raise HarnessError("CKPT_ACCEL must be kvm or tcg, not %r" % env)
         return env, "CKPT_ACCEL"
     if requested != "auto":
         return requested, "--accel %s" % requested
