@@ -38,8 +38,18 @@ struct _CkptImageReader {
 	gboolean have_header;
 	guint64 csum;
 	GHashTable *objrefs; /* objref -> type of the record that defined it */
+	GArray *forward;     /* ForwardRef: objrefs named before their record */
 	ReaderState state;
 };
+
+/* A forward objref, checked once the trailer shows nothing more can define it. */
+typedef struct {
+	guint64 objref;
+	const CkptFieldDesc *field;
+	const CkptRecordDesc *desc; /* of the referring record */
+	guint32 index;
+	guint64 offset;
+} ForwardRef;
 
 CkptImageReader *ckpt_image_reader_new_with_table(GInputStream *in, const CkptRecordTable *table)
 {
@@ -52,6 +62,7 @@ CkptImageReader *ckpt_image_reader_new_with_table(GInputStream *in, const CkptRe
 		g_error("out of memory for an xxh64 state");
 	XXH64_reset(r->xxh, 0);
 	r->objrefs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	r->forward = g_array_new(FALSE, FALSE, sizeof(ForwardRef));
 	r->state = READER_RECORDS;
 	return r;
 }
@@ -69,6 +80,7 @@ void ckpt_image_reader_free(CkptImageReader *r)
 	XXH64_freeState(r->xxh);
 	g_free(r->buf);
 	g_hash_table_destroy(r->objrefs);
+	g_array_unref(r->forward);
 	g_free(r);
 }
 
@@ -196,7 +208,23 @@ static const char *objref_type_name(CkptImageReader *r, guint32 type)
 	return d ? d->name : "record of unknown type";
 }
 
-/* Objrefs: defined once, non-zero, before any reference, with the right type. */
+static gboolean check_ref_type(CkptImageReader *r, const CkptFieldDesc *f, guint64 ref,
+			       guint32 found, GError **error)
+{
+	if (f->ref_type && found != f->ref_type) {
+		g_set_error(
+			error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_ORDER,
+			"%s refers to objref %" G_GUINT64_FORMAT " of type %s, expected type %s",
+			f->name, ref, objref_type_name(r, found), objref_type_name(r, f->ref_type));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * Objrefs: defined once, non-zero, before any backward reference, with the
+ * right type; forward references wait for the trailer.
+ */
 static gboolean check_objrefs(CkptImageReader *r, GError **error)
 {
 	const CkptRecordDesc *d = r->rec.desc;
@@ -204,7 +232,7 @@ static gboolean check_objrefs(CkptImageReader *r, GError **error)
 	for (guint i = 0; i < d->n_fields; i++) {
 		const CkptFieldDesc *f = &d->fields[i];
 		guint64 ref = ckpt_field_get_u64(&r->rec, f);
-		guint32 found;
+		guint32 found = 0;
 
 		if (f->kind == CKPT_FIELD_OBJREF_NEW) {
 			if (ref == 0) {
@@ -220,23 +248,50 @@ static gboolean check_objrefs(CkptImageReader *r, GError **error)
 					    f->name, ref, objref_type_name(r, found));
 				return FALSE;
 			}
-		} else if (f->kind == CKPT_FIELD_OBJREF && ref != 0) {
-			found = ckpt_image_reader_objref_type(r, ref);
-			if (!found) {
-				g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_ORDER,
-					    "%s refers to objref %" G_GUINT64_FORMAT
-					    ", which no earlier record defines",
-					    f->name, ref);
+			continue;
+		}
+		if ((f->kind != CKPT_FIELD_OBJREF && f->kind != CKPT_FIELD_OBJREF_FWD) || ref == 0)
+			continue;
+		found = ckpt_image_reader_objref_type(r, ref);
+		if (found) {
+			if (!check_ref_type(r, f, ref, found, error))
 				return FALSE;
-			}
-			if (f->ref_type && found != f->ref_type) {
-				g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_ORDER,
-					    "%s refers to objref %" G_GUINT64_FORMAT
-					    " of type %s, expected type %s",
-					    f->name, ref, objref_type_name(r, found),
-					    objref_type_name(r, f->ref_type));
-				return FALSE;
-			}
+		} else if (f->kind == CKPT_FIELD_OBJREF_FWD) {
+			ForwardRef fw = {ref, f, d, r->index, r->offset};
+
+			g_array_append_val(r->forward, fw);
+		} else {
+			g_set_error(error, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_ORDER,
+				    "%s refers to objref %" G_GUINT64_FORMAT
+				    ", which no earlier record defines",
+				    f->name, ref);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* At the trailer: every forward reference must have found its record. */
+static gboolean check_forward_refs(CkptImageReader *r, GError **error)
+{
+	for (guint i = 0; i < r->forward->len; i++) {
+		const ForwardRef *fw = &g_array_index(r->forward, ForwardRef, i);
+		guint32 found = ckpt_image_reader_objref_type(r, fw->objref);
+		g_autoptr(GError) local = NULL;
+
+		if (!found)
+			g_set_error(&local, CKPT_IMAGE_ERROR, CKPT_IMAGE_ERROR_BAD_ORDER,
+				    "%s refers to objref %" G_GUINT64_FORMAT
+				    ", which no record of the image defines",
+				    fw->field->name, fw->objref);
+		else
+			check_ref_type(r, fw->field, fw->objref, found, &local);
+		if (local) {
+			/* The culprit is the referring record, not the trailer. */
+			g_set_error(error, CKPT_IMAGE_ERROR, local->code,
+				    "record %u (%s) at byte %" G_GUINT64_FORMAT ": %s", fw->index,
+				    fw->desc->name, fw->offset, local->message);
+			return FALSE;
 		}
 	}
 	return TRUE;
@@ -354,6 +409,8 @@ static gboolean read_record(CkptImageReader *r, GCancellable *cancellable, GErro
 		.desc = desc,
 		.data = r->buf,
 	};
+	if (type == CKPT_REC_TRAILER && !check_forward_refs(r, error))
+		return FALSE;
 	if (desc) {
 		if (!check_contents(r, name, error))
 			return FALSE;

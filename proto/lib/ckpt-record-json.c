@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* JSON rendering of a record's fields, driven by the record table. */
+#include <string.h>
+
 #include "ckpt-record-json.h"
+
+static void add_fields(JsonBuilder *b, const guint8 *base, const CkptFieldDesc *fields,
+		       guint n_fields);
 
 static void add_unsigned(JsonBuilder *b, guint64 v)
 {
@@ -15,13 +20,11 @@ static void add_unsigned(JsonBuilder *b, guint64 v)
 }
 
 /* Image strings are untrusted bytes; JSON wants valid UTF-8. */
-static void add_bytes_as_string(JsonBuilder *b, const guint8 *p, gsize max)
+static void add_string(JsonBuilder *b, const guint8 *p, gsize max)
 {
-	gsize n = 0;
-
-	while (n < max && p[n])
-		n++;
+	gsize n = strnlen((const char *)p, max);
 	g_autofree char *s = g_utf8_make_valid((const char *)p, (gssize)n);
+
 	json_builder_add_string_value(b, s);
 }
 
@@ -34,9 +37,17 @@ static void add_hex_bytes(JsonBuilder *b, const guint8 *p, gsize n)
 	json_builder_add_string_value(b, s->str);
 }
 
-static void add_field(JsonBuilder *b, const CkptRecord *rec, const CkptFieldDesc *f)
+static void add_radix(JsonBuilder *b, guint64 v, gboolean octal)
 {
-	guint64 v = ckpt_field_get_u64(rec, f);
+	g_autofree char *s = octal ? g_strdup_printf("0%" G_GINT64_MODIFIER "o", v)
+				   : g_strdup_printf("0x%" G_GINT64_MODIFIER "x", v);
+
+	json_builder_add_string_value(b, s);
+}
+
+static void add_value(JsonBuilder *b, const CkptFieldDesc *f, const guint8 *p, guint size)
+{
+	guint64 v = ckpt_load_le(p, size);
 	const char *name;
 
 	switch (f->kind) {
@@ -45,18 +56,19 @@ static void add_field(JsonBuilder *b, const CkptRecord *rec, const CkptFieldDesc
 	case CKPT_FIELD_TIME_NS:
 	case CKPT_FIELD_OBJREF_NEW:
 	case CKPT_FIELD_OBJREF:
+	case CKPT_FIELD_OBJREF_FWD:
 		add_unsigned(b, v);
 		break;
 	case CKPT_FIELD_S32:
 	case CKPT_FIELD_S64:
-		json_builder_add_int_value(b, ckpt_field_get_s64(rec, f));
+		json_builder_add_int_value(b, ckpt_load_le_signed(p, size));
 		break;
-	case CKPT_FIELD_HEX: {
-		g_autofree char *s = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", v);
-
-		json_builder_add_string_value(b, s);
+	case CKPT_FIELD_HEX:
+		add_radix(b, v, FALSE);
 		break;
-	}
+	case CKPT_FIELD_OCT:
+		add_radix(b, v, TRUE);
+		break;
 	case CKPT_FIELD_ENUM:
 		name = ckpt_value_name(f->names, v);
 		if (name)
@@ -65,41 +77,81 @@ static void add_field(JsonBuilder *b, const CkptRecord *rec, const CkptFieldDesc
 			add_unsigned(b, v);
 		break;
 	case CKPT_FIELD_STRING:
-		add_bytes_as_string(b, rec->data + f->offset, f->size);
+		add_string(b, p, size);
 		break;
 	case CKPT_FIELD_BYTES:
-		add_hex_bytes(b, rec->data + f->offset, f->size);
+		add_hex_bytes(b, p, size);
+		break;
+	case CKPT_FIELD_STRUCT:
+		json_builder_begin_object(b);
+		add_fields(b, p, f->sub, f->n_sub);
+		json_builder_end_object(b);
 		break;
 	case CKPT_FIELD_RESERVED:
+		json_builder_add_null_value(b);
 		break;
 	}
 }
 
-static void add_fields(JsonBuilder *b, const CkptRecord *rec)
+static void add_fields(JsonBuilder *b, const guint8 *base, const CkptFieldDesc *fields,
+		       guint n_fields)
 {
-	const CkptRecordDesc *d = rec->desc;
-	gsize tail_len;
-	const guint8 *tail = ckpt_record_tail(rec, &tail_len);
-	const char *tail_name = d->tail_name ? d->tail_name : "tail";
-
-	json_builder_begin_object(b);
-	for (guint i = 0; i < d->n_fields; i++) {
-		const CkptFieldDesc *f = &d->fields[i];
+	for (guint i = 0; i < n_fields; i++) {
+		const CkptFieldDesc *f = &fields[i];
+		const guint8 *p = base + f->offset;
 
 		if (f->kind == CKPT_FIELD_RESERVED)
 			continue;
 		json_builder_set_member_name(b, f->name);
-		add_field(b, rec, f);
+		if (f->elem_size && f->elem_size != f->size) {
+			json_builder_begin_array(b);
+			for (guint off = 0; off + f->elem_size <= f->size; off += f->elem_size)
+				add_value(b, f, p + off, f->elem_size);
+			json_builder_end_array(b);
+		} else {
+			add_value(b, f, p, f->size);
+		}
 	}
-	if (d->tail == CKPT_TAIL_STRING) {
-		json_builder_set_member_name(b, tail_name);
-		add_bytes_as_string(b, tail ? tail : (const guint8 *)"", tail_len);
-	} else if (d->tail == CKPT_TAIL_BYTES) {
-		g_autofree char *member = g_strconcat(tail_name, "_len", NULL);
+}
 
-		json_builder_set_member_name(b, member);
+static void add_tail(JsonBuilder *b, const CkptRecordDesc *d, const guint8 *tail, gsize tail_len)
+{
+	const char *tail_name = d->tail_name ? d->tail_name : "tail";
+	g_autofree char *len_name = g_strconcat(tail_name, "_len", NULL);
+
+	switch (d->tail) {
+	case CKPT_TAIL_NONE:
+		break;
+	case CKPT_TAIL_STRING:
+		json_builder_set_member_name(b, tail_name);
+		add_string(b, tail ? tail : (const guint8 *)"", tail_len);
+		break;
+	case CKPT_TAIL_STRINGS:
+		json_builder_set_member_name(b, tail_name);
+		json_builder_begin_array(b);
+		for (gsize at = 0; at < tail_len;) {
+			gsize n = strnlen((const char *)tail + at, tail_len - at);
+
+			add_string(b, tail + at, n);
+			at += n + 1;
+		}
+		json_builder_end_array(b);
+		break;
+	case CKPT_TAIL_BYTES:
+		json_builder_set_member_name(b, len_name);
 		json_builder_add_int_value(b, (gint64)tail_len);
+		break;
 	}
+}
+
+static void add_record_fields(JsonBuilder *b, const CkptRecord *rec)
+{
+	gsize tail_len;
+	const guint8 *tail = ckpt_record_tail(rec, &tail_len);
+
+	json_builder_begin_object(b);
+	add_fields(b, rec->data, rec->desc->fields, rec->desc->n_fields);
+	add_tail(b, rec->desc, tail, tail_len);
 	json_builder_end_object(b);
 }
 
@@ -107,9 +159,12 @@ JsonNode *ckpt_record_fields_to_json(const CkptRecord *rec)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
-	if (!rec->desc)
-		return json_node_init_object(json_node_alloc(), json_object_new());
-	add_fields(b, rec);
+	if (rec->desc) {
+		add_record_fields(b, rec);
+	} else {
+		json_builder_begin_object(b);
+		json_builder_end_object(b);
+	}
 	return json_builder_get_root(b);
 }
 
@@ -131,7 +186,7 @@ JsonNode *ckpt_record_to_json(const CkptRecord *rec)
 	json_builder_add_int_value(b, rec->len);
 	if (rec->desc) {
 		json_builder_set_member_name(b, "fields");
-		add_fields(b, rec);
+		add_record_fields(b, rec);
 	} else {
 		json_builder_set_member_name(b, "skipped");
 		json_builder_add_boolean_value(b, TRUE);

@@ -4,27 +4,36 @@
 
 #include "ckpt-record.h"
 
-guint64 ckpt_field_get_u64(const CkptRecord *rec, const CkptFieldDesc *field)
+guint64 ckpt_load_le(const guint8 *p, guint size)
 {
-	const guint8 *p = rec->data + field->offset;
+	guint64 v = 0;
 
 	/* Byte by byte: little-endian on any host, no alignment assumed. */
-	guint64 v = 0;
-	for (guint i = 0; i < field->size && i < sizeof(v); i++)
+	for (guint i = 0; i < size && i < sizeof(v); i++)
 		v |= (guint64)p[i] << (8 * i);
 	return v;
 }
 
-gint64 ckpt_field_get_s64(const CkptRecord *rec, const CkptFieldDesc *field)
+guint64 ckpt_field_get_u64(const CkptRecord *rec, const CkptFieldDesc *field)
 {
-	guint64 v = ckpt_field_get_u64(rec, field);
+	return ckpt_load_le(rec->data + field->offset, field->size);
+}
+
+gint64 ckpt_load_le_signed(const guint8 *p, guint size)
+{
+	guint64 v = ckpt_load_le(p, size);
 
 	/* Sign-extend from the field's width. */
-	if (field->size < sizeof(v) && field->size > 0) {
-		guint shift = 64 - 8 * field->size;
+	if (size < sizeof(v) && size > 0) {
+		guint shift = 64 - 8 * size;
 		return (gint64)(v << shift) >> shift;
 	}
 	return (gint64)v;
+}
+
+gint64 ckpt_field_get_s64(const CkptRecord *rec, const CkptFieldDesc *field)
+{
+	return ckpt_load_le_signed(rec->data + field->offset, field->size);
 }
 
 const CkptFieldDesc *ckpt_record_desc_find_field(const CkptRecordDesc *desc, const char *name)

@@ -23,6 +23,7 @@ typedef enum {
 	CKPT_FIELD_S32,	       /* signed decimal, 4 bytes */
 	CKPT_FIELD_S64,	       /* signed decimal, 8 bytes */
 	CKPT_FIELD_HEX,	       /* 4 or 8 bytes shown in hex (addresses, masks) */
+	CKPT_FIELD_OCT,	       /* 4 bytes shown in octal (modes, umask) */
 	CKPT_FIELD_ENUM,       /* 4 bytes, value names in .names */
 	CKPT_FIELD_TIME_NS,    /* 8 bytes, CLOCK_REALTIME nanoseconds */
 	CKPT_FIELD_STRING,     /* char[size], NUL-terminated, zero after the NUL */
@@ -30,12 +31,15 @@ typedef enum {
 	CKPT_FIELD_RESERVED,   /* must be zero; not shown */
 	CKPT_FIELD_OBJREF_NEW, /* 4 or 8 bytes: defines a new non-zero objref */
 	CKPT_FIELD_OBJREF,     /* 4 or 8 bytes: refers to an earlier objref, 0 = none */
+	CKPT_FIELD_OBJREF_FWD, /* same, but the defining record may come later */
+	CKPT_FIELD_STRUCT,     /* nested struct(s): .sub describes one element */
 } CkptFieldKind;
 
 typedef enum {
-	CKPT_TAIL_NONE,	  /* len is exactly the fixed size */
-	CKPT_TAIL_BYTES,  /* opaque data (page contents, xsave area...) */
-	CKPT_TAIL_STRING, /* none, or one NUL-terminated string filling the tail (a path) */
+	CKPT_TAIL_NONE,	   /* len is exactly the fixed size */
+	CKPT_TAIL_BYTES,   /* opaque data (page contents, xsave area...) */
+	CKPT_TAIL_STRING,  /* none, or one NUL-terminated string (a path) */
+	CKPT_TAIL_STRINGS, /* NUL-terminated strings back to back (root, then cwd) */
 } CkptTailKind;
 
 typedef struct {
@@ -43,16 +47,28 @@ typedef struct {
 	const char *name;
 } CkptValueName;
 
-typedef struct {
+typedef struct _CkptFieldDesc CkptFieldDesc;
+
+/*
+ * A field: size bytes at offset. With elem_size set it is an array of
+ * size / elem_size elements, each of the field's kind. Objref kinds are
+ * only valid at the top level of a record.
+ */
+struct _CkptFieldDesc {
 	const char *name;
 	guint32 offset;
 	guint32 size;
 	CkptFieldKind kind;
 	/* CKPT_FIELD_ENUM: names of the values, ended by a NULL name. */
 	const CkptValueName *names;
-	/* CKPT_FIELD_OBJREF: record type the objref must name; 0 = any. */
+	/* CKPT_FIELD_OBJREF(_FWD): record type the objref must name; 0 = any. */
 	guint32 ref_type;
-} CkptFieldDesc;
+	/* Arrays: the size of one element; 0 for a single value. */
+	guint32 elem_size;
+	/* CKPT_FIELD_STRUCT: the fields of one element, offsets within it. */
+	const CkptFieldDesc *sub;
+	guint n_sub;
+};
 
 typedef struct _CkptRecord CkptRecord;
 typedef struct _CkptImageContext CkptImageContext;
@@ -122,14 +138,32 @@ const CkptRecordDesc *ckpt_record_table_lookup(const CkptRecordTable *table, gui
 		.size = sizeof(((stype *)0)->member), .kind = CKPT_FIELD_ENUM,                     \
 		.names = (value_names),                                                            \
 	}
-#define CKPT_OBJREF_OF(stype, member, target_type)                                                 \
+#define CKPT_OBJREF_OF(stype, member, objref_kind, target_type)                                    \
 	{                                                                                          \
 		.name = #member, .offset = offsetof(stype, member),                                \
-		.size = sizeof(((stype *)0)->member), .kind = CKPT_FIELD_OBJREF,                   \
+		.size = sizeof(((stype *)0)->member), .kind = (objref_kind),                       \
 		.ref_type = (target_type),                                                         \
+	}
+/* An array member: every element of the given kind. */
+#define CKPT_ARRAY_OF(stype, member, fkind)                                                        \
+	{                                                                                          \
+		.name = #member, .offset = offsetof(stype, member),                                \
+		.size = sizeof(((stype *)0)->member), .kind = (fkind),                             \
+		.elem_size = sizeof(((stype *)0)->member[0]),                                      \
+	}
+/* A struct member, or an array of them: sub_fields describe one. */
+#define CKPT_STRUCT_OF(stype, member, elem_type, sub_fields)                                       \
+	{                                                                                          \
+		.name = #member, .offset = offsetof(stype, member),                                \
+		.size = sizeof(((stype *)0)->member), .kind = CKPT_FIELD_STRUCT,                   \
+		.elem_size = sizeof(elem_type), .sub = (sub_fields),                               \
+		.n_sub = G_N_ELEMENTS(sub_fields),                                                 \
 	}
 
 /* Field access, little-endian on every host. */
+guint64 ckpt_load_le(const guint8 *p, guint size);
+gint64 ckpt_load_le_signed(const guint8 *p, guint size);
+/* A single-value field of a record. */
 guint64 ckpt_field_get_u64(const CkptRecord *rec, const CkptFieldDesc *field);
 gint64 ckpt_field_get_s64(const CkptRecord *rec, const CkptFieldDesc *field);
 const CkptFieldDesc *ckpt_record_desc_find_field(const CkptRecordDesc *desc, const char *name);

@@ -710,8 +710,8 @@ static void test_string_tail(void)
 		gsize len;
 		const char *message;
 	} cases[] = {
-		{"/ab", 3, "the 3-byte string tail is not one NUL-terminated string"},
-		{"/a\0b", 5, "the 5-byte string tail is not one NUL-terminated string"},
+		{"/ab", 3, "the 3-byte path is not one NUL-terminated string"},
+		{"/a\0b", 5, "the 5-byte path is not one NUL-terminated string"},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

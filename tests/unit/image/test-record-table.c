@@ -16,6 +16,23 @@ static const struct {
 } known_types[] = {
 	{CKPT_REC_HEADER, sizeof(struct ckpt_rec_header)},
 	{CKPT_REC_TRAILER, sizeof(struct ckpt_rec_trailer)},
+	{CKPT_REC_CONTAINER, sizeof(struct ckpt_rec_container)},
+	{CKPT_REC_TASK, sizeof(struct ckpt_rec_task)},
+	{CKPT_REC_TASK_BEGIN, sizeof(struct ckpt_rec_task_begin)},
+	{CKPT_REC_CREDS, sizeof(struct ckpt_rec_creds)},
+	{CKPT_REC_MM, sizeof(struct ckpt_rec_mm)},
+	{CKPT_REC_VMA, sizeof(struct ckpt_rec_vma)},
+	{CKPT_REC_PAGES, sizeof(struct ckpt_rec_pages)},
+	{CKPT_REC_FILE, sizeof(struct ckpt_rec_file)},
+	{CKPT_REC_PIPE, sizeof(struct ckpt_rec_pipe)},
+	{CKPT_REC_FILES, sizeof(struct ckpt_rec_files)},
+	{CKPT_REC_FD, sizeof(struct ckpt_rec_fd)},
+	{CKPT_REC_FS, sizeof(struct ckpt_rec_fs)},
+	{CKPT_REC_SIGHAND, sizeof(struct ckpt_rec_sighand)},
+	{CKPT_REC_SIGNAL, sizeof(struct ckpt_rec_signal)},
+	{CKPT_REC_SIGINFO, sizeof(struct ckpt_rec_siginfo)},
+	{CKPT_REC_CPU, sizeof(struct ckpt_rec_cpu)},
+	{CKPT_REC_XSAVE, sizeof(struct ckpt_rec_xsave)},
 };
 
 static gsize expected_size(guint32 type)
@@ -32,6 +49,9 @@ static void test_every_type_listed(void)
 	const CkptRecordTable *t = ckpt_record_table_default();
 
 	g_assert_cmpuint(t->n_descs, ==, G_N_ELEMENTS(known_types));
+	/* Every number below CKPT_REC_FIRST_UNUSED that is in use is described. */
+	for (guint32 type = CKPT_REC_CONTAINER; type < CKPT_REC_FIRST_UNUSED; type++)
+		g_assert_nonnull(ckpt_record_table_lookup(t, type));
 	for (gsize i = 0; i < G_N_ELEMENTS(known_types); i++) {
 		const CkptRecordDesc *d = ckpt_record_table_lookup(t, known_types[i].type);
 
@@ -54,6 +74,7 @@ static gsize kind_size(CkptFieldKind kind)
 	switch (kind) {
 	case CKPT_FIELD_U32:
 	case CKPT_FIELD_S32:
+	case CKPT_FIELD_OCT:
 	case CKPT_FIELD_ENUM:
 		return 4;
 	case CKPT_FIELD_U64:
@@ -65,25 +86,57 @@ static gsize kind_size(CkptFieldKind kind)
 	}
 }
 
-static void check_field(const CkptRecordDesc *d, const CkptFieldDesc *f)
+static void check_fields(const CkptRecordDesc *d, const CkptFieldDesc *fields, guint n_fields,
+			 guint32 start, guint32 end, gboolean top);
+
+static void check_field(const CkptRecordDesc *d, const CkptFieldDesc *f, gboolean top)
 {
+	gsize unit = f->elem_size ? f->elem_size : f->size;
 	gsize want = kind_size(f->kind);
 
-	g_test_message("%s.%s: offset %u size %u kind %d", d->name, f->name, f->offset, f->size,
-		       f->kind);
+	g_test_message("%s.%s: offset %u size %u elem %u kind %d", d->name, f->name, f->offset,
+		       f->size, f->elem_size, f->kind);
 	g_assert_nonnull(f->name);
 	g_assert_cmpuint(f->size, >, 0);
+	g_assert_cmpuint(f->size % unit, ==, 0);
 	if (want)
-		g_assert_cmpuint(f->size, ==, want);
-	if (f->kind == CKPT_FIELD_HEX || f->kind == CKPT_FIELD_OBJREF ||
-	    f->kind == CKPT_FIELD_OBJREF_NEW)
+		g_assert_cmpuint(unit, ==, want);
+	if (f->kind == CKPT_FIELD_HEX)
+		g_assert_true(unit == 4 || unit == 8);
+	if (f->kind == CKPT_FIELD_OBJREF || f->kind == CKPT_FIELD_OBJREF_NEW ||
+	    f->kind == CKPT_FIELD_OBJREF_FWD) {
+		/* The reader tracks objrefs of the record's top level only. */
+		g_assert_true(top);
+		g_assert_cmpuint(f->elem_size, ==, 0);
 		g_assert_true(f->size == 4 || f->size == 8);
+	}
 	if (f->kind == CKPT_FIELD_ENUM)
 		g_assert_nonnull(f->names);
-	if (f->kind == CKPT_FIELD_OBJREF && f->ref_type)
+	if (f->ref_type)
 		g_assert_nonnull(
 			ckpt_record_table_lookup(ckpt_record_table_default(), f->ref_type));
-	g_assert_null(ckpt_record_desc_find_field(d, f->name) != f ? f : NULL);
+	if (f->kind == CKPT_FIELD_STRUCT) {
+		g_assert_nonnull(f->sub);
+		check_fields(d, f->sub, f->n_sub, 0, f->elem_size, FALSE);
+	} else {
+		g_assert_null(f->sub);
+	}
+	if (top)
+		g_assert_true(ckpt_record_desc_find_field(d, f->name) == f);
+}
+
+/* Fields are listed in struct order, each starting where the last ended. */
+static void check_fields(const CkptRecordDesc *d, const CkptFieldDesc *fields, guint n_fields,
+			 guint32 start, guint32 end, gboolean top)
+{
+	guint32 at = start;
+
+	for (guint j = 0; j < n_fields; j++) {
+		check_field(d, &fields[j], top);
+		g_assert_cmpuint(fields[j].offset, ==, at);
+		at += fields[j].size;
+	}
+	g_assert_cmpuint(at, ==, end);
 }
 
 static void test_fields_tile_structs(void)
@@ -92,17 +145,11 @@ static void test_fields_tile_structs(void)
 
 	for (gsize i = 0; i < t->n_descs; i++) {
 		const CkptRecordDesc *d = &t->descs[i];
-		guint32 end = sizeof(struct ckpt_rec);
 
 		g_assert_cmpuint(d->fixed_len, ==, expected_size(d->type));
 		g_assert_cmpuint(d->fixed_len % CKPT_REC_ALIGN, ==, 0);
-		/* Fields are listed in struct order, each starting where the last ended. */
-		for (guint j = 0; j < d->n_fields; j++) {
-			check_field(d, &d->fields[j]);
-			g_assert_cmpuint(d->fields[j].offset, ==, end);
-			end += d->fields[j].size;
-		}
-		g_assert_cmpuint(end, ==, d->fixed_len);
+		check_fields(d, d->fields, d->n_fields, sizeof(struct ckpt_rec), d->fixed_len,
+			     TRUE);
 		g_assert_true((d->tail == CKPT_TAIL_NONE) == (d->tail_name == NULL));
 	}
 }
