@@ -63,6 +63,27 @@ static const struct ckpt_sym_entry ckpt_sym_table[] = {
 	 */
 	CKPT_SYM(replace_fd, "replace_fd"),
 	/*
+	 * Restart gives a re-created pipe the ring size it had (F_SETPIPE_SZ)
+	 * before writing its buffered data back. fcntl() is a syscall on an
+	 * fd; pipe_fcntl() is what it calls for pipes and FIFOs.
+	 */
+	CKPT_SYM(pipe_fcntl, "pipe_fcntl"),
+	/*
+	 * Checkpoint names files, cwd and root by their path below the
+	 * container's root. d_path() only resolves against the caller's root,
+	 * and the checkpointing tool lives in another mount namespace;
+	 * __d_path() takes the root to stop at and says when a path is not
+	 * below it (a file outside the container).
+	 */
+	CKPT_SYM(__d_path, "__d_path"),
+	/*
+	 * Restart puts back a task's root and cwd. chroot() and chdir() are
+	 * syscalls on user pointers; these are the setters they end in, with
+	 * the reference counting and the seqcount that path walks rely on.
+	 */
+	CKPT_SYM(set_fs_root, "set_fs_root"),
+	CKPT_SYM(set_fs_pwd, "set_fs_pwd"),
+	/*
 	 * Restart ends by loading the checkpointed registers, FPU/xsave
 	 * state, signal mask and sigaltstack. rt_sigreturn does exactly that
 	 * from a signal frame on the user stack, and validates it (segment

@@ -16,7 +16,9 @@
 #ifndef CKPT_RESOLVE_H
 #define CKPT_RESOLVE_H
 
+#include <linux/dcache.h>
 #include <linux/file.h>
+#include <linux/fs_struct.h>
 #include <linux/mm.h>
 #include <linux/pagewalk.h>
 #include <linux/pipe_fs_i.h>
@@ -27,6 +29,10 @@ struct ckpt_syms {
 	typeof(replace_mm_exe_file) *replace_mm_exe_file;
 	typeof(create_pipe_files) *create_pipe_files;
 	typeof(replace_fd) *replace_fd;
+	typeof(pipe_fcntl) *pipe_fcntl;
+	typeof(__d_path) *__d_path;
+	typeof(set_fs_root) *set_fs_root;
+	typeof(set_fs_pwd) *set_fs_pwd;
 	/*
 	 * __x64_sys_rt_sigreturn: no header declares the x86-64 syscall
 	 * wrappers; this is the type arch/x86/entry/syscall_64.c gives them.
