@@ -3,11 +3,12 @@
 import argparse
 import concurrent.futures
 import os
+import signal
 import time
 
 from . import image, kernels, qemu, scenario
 from .runner import Job, Settings
-from .util import HarnessError, kill_all_children, log, out
+from .util import HarnessError, kill_all_children, log, out, out_last
 
 REPO = os.path.dirname(os.path.dirname(image.VM_DIR))
 
@@ -97,81 +98,110 @@ def _probe_factory(kernel, archives, run_root):
     return factory
 
 
+class _Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def add(self, report):
+        self.passed += sum(1 for _, r in report.results if r.passed)
+        self.failed += sum(1 for _, r in report.results if not r.passed)
+
+
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
 def main(argv):
     args = parse_args(argv)
+    # A CI job being cancelled must take the guests down with the harness.
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
     started = time.monotonic()
-    passed = failed = 0
+    tally = _Tally()
+    status = None
     try:
-        if args.list:
-            print("scenarios: " + " ".join(scenario.available()))
-            for k in kernels.discover(REPO):
-                print("kernel: %s %s" % (k.flavor, k.release))
-            return 0
-        build = os.path.abspath(args.build)
-        if not os.path.isdir(build):
-            raise HarnessError("build dir %s does not exist (meson setup %s && meson compile -C %s)"
-                               % (build, args.build, args.build))
-        if args.script:
-            scenarios = [scenario.from_script(args.script)]
-        else:
-            scenarios = scenario.select(args.scenario)
-        if args.extra and not os.path.isdir(args.extra):
-            raise HarnessError("--extra %s: not a directory" % args.extra)
-        if args.host_script and not os.path.isfile(args.host_script):
-            raise HarnessError("--host-script %s: no such file" % args.host_script)
-        chosen = _select_kernels(args.kernel)
-
-        work = os.path.abspath(args.work) if args.work else build
-        run_root = os.path.join(work, "vm-runs", time.strftime("%Y%m%d-%H%M%S") + "-%d" % os.getpid())
-        os.makedirs(run_root)
-
-        t0 = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-            archives = dict(zip([k.flavor for k in chosen],
-                                pool.map(lambda k: _prepare(k, build, work, args.boot), chosen)))
-        log("images ready in %.1f s" % (time.monotonic() - t0))
-
-        accel, why = qemu.choose_accel(args.accel, _probe_factory(chosen[0], archives[chosen[0].flavor],
-                                                                  run_root))
-        log("accel %s (%s), boot %s" % (accel, why, args.boot))
-
-        overrides = {k: v for k, v in (("timeout", args.timeout), ("memory", args.memory),
-                                       ("smp", args.smp)) if v is not None}
-        settings = Settings(build, accel, args.keep, overrides, args.host_script,
-                            os.path.abspath(args.extra) if args.extra else None,
-                            args.vsock, args.append, run_root, args.boot)
-        jobs = [Job(k, s, archives[k.flavor], settings, i)
-                for i, (k, s) in enumerate((k, s) for s in scenarios for k in chosen)]
-        log("running %d scenario run(s), %d at a time" % (len(jobs), args.jobs))
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
-        try:
-            for report in pool.map(_run_job, jobs):
-                passed += sum(1 for _, r in report.results if r.passed)
-                failed += sum(1 for _, r in report.results if not r.passed)
-        except BaseException:
-            # Stop queued jobs and kill running guests, so that the pool's
-            # threads return now instead of at their timeouts.
-            pool.shutdown(wait=False, cancel_futures=True)
-            kill_all_children()
-            raise
-        pool.shutdown()
-        try:
-            os.rmdir(run_root)
-            os.rmdir(os.path.dirname(run_root))
-        except OSError:
-            pass
+        _run(args, tally)
         log("total %.1f s" % (time.monotonic() - started))
     except HarnessError as e:
         log("error: %s" % e)
-        print("%d passed, %d failed" % (passed, failed))
-        return 2
+        status = 2
     except KeyboardInterrupt:
         kill_all_children()
         log("interrupted")
-        print("%d passed, %d failed" % (passed, failed))
-        return 130
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 and passed > 0 else 1
+        status = 130
+    out_last("%d passed, %d failed" % (tally.passed, tally.failed))
+    if status is None:
+        status = 0 if tally.failed == 0 and tally.passed > 0 else 1
+    return status
+
+
+def _run(args, tally):
+    if args.list:
+        print("scenarios: " + " ".join(scenario.available()))
+        for k in kernels.discover(REPO):
+            print("kernel: %s %s" % (k.flavor, k.release))
+        return
+    build = os.path.abspath(args.build)
+    if not os.path.isdir(build):
+        raise HarnessError("build dir %s does not exist (meson setup %s && meson compile -C %s)"
+                           % (build, args.build, args.build))
+    if args.script:
+        scenarios = [scenario.from_script(args.script)]
+    else:
+        scenarios = scenario.select(args.scenario)
+    if args.extra and not os.path.isdir(args.extra):
+        raise HarnessError("--extra %s: not a directory" % args.extra)
+    if args.host_script and not os.path.isfile(args.host_script):
+        raise HarnessError("--host-script %s: no such file" % args.host_script)
+    if os.environ.get("CKPT_ACCEL", "kvm") not in ("kvm", "tcg"):
+        raise HarnessError("CKPT_ACCEL must be kvm or tcg, not %r" % os.environ["CKPT_ACCEL"])
+    chosen = _select_kernels(args.kernel)
+
+    work = os.path.abspath(args.work) if args.work else build
+    run_root = os.path.join(work, "vm-runs", time.strftime("%Y%m%d-%H%M%S") + "-%d" % os.getpid())
+    os.makedirs(run_root)
+    try:
+        _run_matrix(args, tally, build, work, run_root, chosen, scenarios)
+    finally:
+        # Failed runs keep their dirs; drop the run's dir if nothing is left.
+        for d in (run_root, os.path.dirname(run_root)):
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
+
+
+def _run_matrix(args, tally, build, work, run_root, chosen, scenarios):
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+        archives = dict(zip([k.flavor for k in chosen],
+                            pool.map(lambda k: _prepare(k, build, work, args.boot), chosen)))
+    log("images ready in %.1f s" % (time.monotonic() - t0))
+
+    first = chosen[0]
+    accel, why = qemu.choose_accel(args.accel, _probe_factory(first, archives[first.flavor], run_root))
+    log("accel %s (%s), boot %s" % (accel, why, args.boot))
+
+    overrides = {k: v for k, v in (("timeout", args.timeout), ("memory", args.memory),
+                                   ("smp", args.smp)) if v is not None}
+    settings = Settings(build, accel, args.keep, overrides, args.host_script,
+                        os.path.abspath(args.extra) if args.extra else None,
+                        args.vsock, args.append, run_root, args.boot)
+    pairs = [(k, s) for s in scenarios for k in chosen]
+    jobs = [Job(k, s, archives[k.flavor], settings, i) for i, (k, s) in enumerate(pairs)]
+    log("running %d scenario run(s), %d at a time" % (len(jobs), args.jobs))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    try:
+        for report in pool.map(_run_job, jobs):
+            tally.add(report)
+    except BaseException:
+        # Stop queued jobs and kill running guests, so that the pool's
+        # threads return now instead of at their timeouts.
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_all_children()
+        raise
+    pool.shutdown()
 
 
 def _run_job(job):

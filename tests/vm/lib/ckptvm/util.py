@@ -6,6 +6,9 @@ import sys
 import threading
 
 _print_lock = threading.Lock()
+# Set once the summary is printed: threads still winding down after an
+# interruption must not print after the line that has to come last.
+_closed = False
 
 
 class HarnessError(Exception):
@@ -14,16 +17,25 @@ class HarnessError(Exception):
 
 def log(msg):
     """Harness chatter, prefixed so it never looks like a result line."""
-    with _print_lock:
-        print("vm: " + msg, flush=True)
+    out(["vm: " + msg])
 
 
 def out(lines):
     """Prints a block of lines without interleaving with other threads."""
     with _print_lock:
+        if _closed:
+            return
         for line in lines:
             print(line)
         sys.stdout.flush()
+
+
+def out_last(line):
+    """Prints the final line; nothing is printed after it."""
+    global _closed
+    with _print_lock:
+        print(line, flush=True)
+        _closed = True
 
 
 def cache_dir():
