@@ -25,10 +25,10 @@ fail() {
 }
 
 if [ ! -f "$build/build.ninja" ]; then
+	log=$(mktemp /tmp/ckpt-fuzz-setup.XXXXXX)
 	CC=clang meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dfuzz=enabled >"$build.setup.log" 2>&1 ||
-		fail "meson setup $build failed, see $build.setup.log"
-	rm -f "$build.setup.log"
+		-Dfuzz=enabled >"$log" 2>&1 || fail "meson setup $build failed, see $log"
+	rm -f "$log"
 fi
 # Only the fuzz targets: the rest of the project is not needed here.
 meson compile -C "$build" fuzz-image-reader fuzz-seeds ||
