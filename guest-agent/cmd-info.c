@@ -39,8 +39,8 @@ static void print_record(const CkptRecord *rec)
 	g_autoptr(GString) fields = g_string_new(NULL);
 
 	ckpt_record_format_fields(rec, fields);
-	printf("%6u %12" G_GUINT64_FORMAT " %-10s %8u%s\n", rec->index, rec->offset, name,
-	       rec->len, fields->str);
+	printf("%6u %12" G_GUINT64_FORMAT " %-10s %8u%s\n", rec->index, rec->offset, name, rec->len,
+	       fields->str);
 }
 
 static void print_summary(CkptImageReader *reader)
