@@ -117,6 +117,15 @@ def main(argv):
     # A CI job being cancelled must take the guests down with the harness.
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
+    if args.list:
+        try:
+            print("scenarios: " + " ".join(scenario.available()))
+            for k in kernels.discover(REPO):
+                print("kernel: %s %s" % (k.flavor, k.release))
+        except HarnessError as e:
+            log("error: %s" % e)
+            return 2
+        return 0
     started = time.monotonic()
     tally = _Tally()
     status = None
@@ -137,11 +146,6 @@ def main(argv):
 
 
 def _run(args, tally):
-    if args.list:
-        print("scenarios: " + " ".join(scenario.available()))
-        for k in kernels.discover(REPO):
-            print("kernel: %s %s" % (k.flavor, k.release))
-        return
     build = os.path.abspath(args.build)
     if not os.path.isdir(build):
         raise HarnessError("build dir %s does not exist (meson setup %s && meson compile -C %s)"

@@ -30,13 +30,12 @@ class HostScript:
         """Waits up to grace seconds after the guest is done, then kills.
         Returns (ChannelLog of its output, exit status or None if killed)."""
         status = None
-        if self.proc:
-            try:
-                status = self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.timed_out = True
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            untrack(self.proc)
+        try:
+            status = self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        untrack(self.proc)
         with open(self.logpath, errors="replace") as f:
             return ChannelLog.parse(f.read()), status

@@ -3,6 +3,7 @@
 import os
 import shutil
 import time
+import traceback
 
 from . import image, kernels, qemu, results
 from .hostscript import HostScript
@@ -81,9 +82,11 @@ class Job:
         report = JobReport(self.label)
         start = time.monotonic()
         os.makedirs(self.workdir, exist_ok=True)
-        disk = os.path.join(self.workdir, "disk.img")
-        with open(disk, "wb") as f:
-            f.truncate(self.opts["disk"] << 20)
+        disk = None
+        if self.opts["disk"]:
+            disk = os.path.join(self.workdir, "disk.img")
+            with open(disk, "wb") as f:
+                f.truncate(self.opts["disk"] << 20)
 
         daemon = None
         if self.opts["vsock"]:
@@ -108,29 +111,38 @@ class Job:
             })
 
         boots = self.opts["boots"]
-        for n in range(1, boots + 1):
-            prefix = "boot%d/" % n if boots > 1 else ""
-            ok = self._boot(n, prefix, report, daemon, host if n == 1 else None)
-            if not ok:
-                break
-
-        if host:
-            log, status = host.finish(HOST_SCRIPT_GRACE)
-            for r in log.results:
-                report.add("host:" + r.name, r)
-            if host.timed_out:
-                why = "host script still running %d s after the guest finished" % HOST_SCRIPT_GRACE
-                report.add("host:timeout", Result("FAIL", "host:timeout", why))
-            elif status != 0 and not any(not r.passed for r in log.results):
-                why = "host script exited %s: %s" % (status, " | ".join(log.output[-3:]))
-                report.add("host:exit-status", Result("FAIL", "host:exit-status", why))
-            if any(not r.passed for r in log.results) or status != 0:
-                report.notes.append("%s: host script log: %s" % (self.label, host.logpath))
-        if daemon:
-            problem = daemon.stop()
-            if problem:
-                report.add("vsockd", Result("FAIL", "vsockd", problem))
+        try:
+            for n in range(1, boots + 1):
+                prefix = "boot%d/" % n if boots > 1 else ""
+                if not self._boot(n, prefix, report, disk, daemon, host if n == 1 else None):
+                    if n < boots:
+                        report.notes.append("%s: boots %d-%d skipped: boot %d did not finish"
+                                            % (self.label, n + 1, boots, n))
+                    break
+        except Exception as e:  # a harness bug or an unreadable input: fail this run only
+            report.add("harness", Result("FAIL", "harness", "%s: %s" % (type(e).__name__, e)))
+            report.notes.extend(traceback.format_exc().rstrip().splitlines())
+        finally:
+            if host and host.proc:
+                self._finish_host(report, host)
+            if daemon:
+                problem = daemon.stop()
+                if problem:
+                    report.add("vsockd", Result("FAIL", "vsockd", problem))
         return self._finish(report, start)
+
+    def _finish_host(self, report, host):
+        log, status = host.finish(HOST_SCRIPT_GRACE)
+        for r in log.results:
+            report.add("host:" + r.name, r)
+        if host.timed_out:
+            why = "host script still running %d s after the guest finished" % HOST_SCRIPT_GRACE
+            report.add("host:timeout", Result("FAIL", "host:timeout", why))
+        elif status != 0 and not any(not r.passed for r in log.results):
+            why = "host script exited %s: %s" % (status, " | ".join(log.output[-3:]))
+            report.add("host:exit-status", Result("FAIL", "host:exit-status", why))
+        if any(not r.passed for r in log.results) or status != 0:
+            report.notes.append("%s: host script log: %s" % (self.label, host.logpath))
 
     def _finish(self, report, start):
         report.wall = time.monotonic() - start
@@ -142,7 +154,7 @@ class Job:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return report
 
-    def _boot(self, n, prefix, report, daemon, host):
+    def _boot(self, n, prefix, report, disk, daemon, host):
         """Boots the n-th guest; adds its results to report. Returns False
         when later boots make no sense (the guest hung or crashed)."""
         bootdir = os.path.join(self.workdir, "boot%d" % n)
@@ -155,7 +167,7 @@ class Job:
             "CKPT_RELEASE": self.kernel.release,
             "CKPT_SCENARIO": self.scenario.name,
             "CKPT_SCENARIO_FILE": self.scenario.guest_path,
-            "CKPT_DISK": "/dev/vda",
+            "CKPT_DISK": "/dev/vda" if disk else "",
             "CKPT_VM_CID": self.cid if daemon else "",
         }
         run_cpio = os.path.join(bootdir, "run.cpio")
@@ -170,7 +182,7 @@ class Job:
 
         spec = qemu.BootSpec(self.kernel_image, initrd, bootdir, self.settings.accel,
                              self.opts["memory"], self.opts["smp"], self.opts["timeout"],
-                             disk=os.path.join(self.workdir, "disk.img"),
+                             disk=disk,
                              vhost_socket=daemon.vhost_socket if daemon else None,
                              cmdline_extra=self.settings.append)
         spec.write_rerun_script(os.path.join(bootdir, "rerun.sh"))

@@ -9,7 +9,7 @@ memory   guest RAM in MiB (default 512)
 timeout  seconds each boot may take (default 300)
 vsock    1: attach a vhost-user vsock device served by ckpt-vsockd
 smp      virtual CPUs (default 2: checkpointing must cope with other CPUs)
-disk     scratch disk size in MiB, sparse (default 1024)
+disk     scratch disk size in MiB, sparse (default 1024; 0: no disk)
 """
 
 import os
