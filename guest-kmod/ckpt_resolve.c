@@ -98,6 +98,87 @@ static const struct ckpt_sym_entry ckpt_sym_table[] = {
 	 * A bad frame raises SIGSEGV and returns 0.
 	 */
 	CKPT_SYM(rt_sigreturn, "__x64_sys_rt_sigreturn"),
+	/*
+	 * A task frozen in nanosleep() has -ERESTART_RESTARTBLOCK pending
+	 * with restart_block.fn == hrtimer_nanosleep_restart. Checkpoint
+	 * compares fn with it to know the sleep can be carried over (the
+	 * time left); restart points the new restart_block at it so the
+	 * kernel's restart_syscall() resumes the sleep. It is static, and
+	 * no exported function takes its place (hrtimer_nanosleep() starts
+	 * a new sleep and writes the syscall's own restart block).
+	 */
+	CKPT_SYM(hrtimer_nanosleep_restart, "hrtimer_nanosleep_restart"),
+	/*
+	 * Thread-group pending signals are queued again on the group
+	 * (shared_pending), with their siginfo. The exported senders queue
+	 * on one task (send_sig_info(): PIDTYPE_PID) or take no siginfo
+	 * (kill_pid()); do_send_sig_info(..., PIDTYPE_TGID) is what kill(2)
+	 * ends in.
+	 */
+	CKPT_SYM(do_send_sig_info, "do_send_sig_info"),
+	/*
+	 * Each thread's TLS base (fs_base) and gs_base, set as
+	 * arch_prctl(ARCH_SET_FS/ARCH_SET_GS) sets them: selector 0, then
+	 * the base through WRFSBASE or the MSR, with the legacy thread.fsbase
+	 * kept in step. x86_gsbase_write_cpu_inactive() and friends are not
+	 * exported either; this is the syscall's body.
+	 */
+	CKPT_SYM(do_arch_prctl_64, "do_arch_prctl_64"),
+	/*
+	 * Restoring a task's uid moves it to that uid's user_struct and
+	 * ucounts, as setuid() does (set_user(), set_cred_ucounts()), so
+	 * RLIMIT_NPROC and the other per-user counts apply to the
+	 * container's user, not to root. Neither is exported.
+	 */
+	CKPT_SYM(alloc_uid, "alloc_uid"),
+	CKPT_SYM(set_cred_ucounts, "set_cred_ucounts"),
+	/*
+	 * A finite RLIMIT_CPU needs the process CPU timer armed, which
+	 * do_prlimit() (static) does through this; setrlimit() runs on
+	 * current's thread group only with user-space arguments.
+	 */
+	CKPT_SYM(update_rlimit_cpu, "update_rlimit_cpu"),
+	/*
+	 * RLIMIT_NOFILE may not exceed fs.nr_open (do_prlimit() refuses
+	 * it). The variable is not exported and has no accessor.
+	 */
+	CKPT_SYM(sysctl_nr_open, "sysctl_nr_open"),
+	/*
+	 * A restarted task gets its vdso back at the address libc found it.
+	 * map_vdso_once() is what arch_prctl(ARCH_MAP_VDSO_64) calls: it
+	 * maps the vvar area and the vdso text as the kernel's own special
+	 * mappings (their page faults are served from the vdso image and the
+	 * timekeeping pages) and sets mm->context.vdso. Nothing exported
+	 * reaches it: _install_special_mapping() is not exported and the
+	 * vdso's fault handlers are static; the syscall route exists only
+	 * with CONFIG_CHECKPOINT_RESTORE.
+	 */
+	CKPT_SYM(map_vdso_once, "map_vdso_once"),
+	/*
+	 * The image map_vdso_once() takes, and the bytes checkpoint and
+	 * restart checksum to tell whether two kernels have the same vdso.
+	 * It is data, resolved like the functions (CONFIG_KALLSYMS_ALL).
+	 */
+	CKPT_SYM(vdso_image_64, "vdso_image_64"),
+	/*
+	 * MADV_DONTFORK, MADV_DONTDUMP and MADV_WIPEONFORK change how a
+	 * mapping behaves at fork and core dump; restart sets them again on
+	 * the restored VMAs. do_madvise() takes the mm and splits and merges
+	 * VMAs properly; the flags cannot simply be written into vm_flags.
+	 */
+	CKPT_SYM(do_madvise, "do_madvise"),
+	/*
+	 * Restart maps a VMA writable while its pages are copied in, then
+	 * sets its real protection. do_mprotect_pkey() is static; the
+	 * syscall (on a kernel pt_regs holding start, len, prot) is its only
+	 * entry, and keeps the checks, VMA splitting and pkey handling.
+	 */
+	CKPT_SYM(mprotect, "__x64_sys_mprotect"),
+	/*
+	 * mlock()ed mappings are locked again at restart. do_mlock() is
+	 * static and the syscall is its only entry (pt_regs as above).
+	 */
+	CKPT_SYM(mlock, "__x64_sys_mlock"),
 };
 
 typedef unsigned long (*ckpt_lookup_name_fn)(const char *name);

@@ -22,7 +22,14 @@
 #include <linux/mm.h>
 #include <linux/pagewalk.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/cred.h>
+#include <linux/posix-timers.h>
 #include <linux/ptrace.h>
+#include <linux/restart_block.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <asm/proto.h>
+#include <asm/vdso.h>
 
 struct ckpt_syms {
 	typeof(walk_page_range) *walk_page_range;
@@ -39,6 +46,22 @@ struct ckpt_syms {
 	 * The argument is ignored: rt_sigreturn works on current_pt_regs().
 	 */
 	long (*rt_sigreturn)(const struct pt_regs *unused);
+	/* static in kernel/time/hrtimer.c: no prototype, this is its type. */
+	long (*hrtimer_nanosleep_restart)(struct restart_block *restart);
+	typeof(do_send_sig_info) *do_send_sig_info;
+	typeof(do_arch_prctl_64) *do_arch_prctl_64;
+	typeof(alloc_uid) *alloc_uid;
+	typeof(set_cred_ucounts) *set_cred_ucounts;
+	typeof(update_rlimit_cpu) *update_rlimit_cpu;
+	/* A variable, not a function: fs.nr_open. */
+	typeof(sysctl_nr_open) *sysctl_nr_open;
+	/* mm kind (ckpt_mm.c, ckpt_vdso.c) */
+	typeof(map_vdso_once) *map_vdso_once;
+	const struct vdso_image *vdso_image_64;	/* data, not a function */
+	typeof(do_madvise) *do_madvise;
+	/* __x64_sys_mprotect and __x64_sys_mlock, as rt_sigreturn above */
+	long (*mprotect)(const struct pt_regs *regs);
+	long (*mlock)(const struct pt_regs *regs);
 };
 
 extern struct ckpt_syms ckpt_sym;
