@@ -71,7 +71,7 @@ static gboolean handshake_expired(gpointer user_data)
 	Handshake *hs = user_data;
 
 	hs->timer = 0;
-	handshake_fail(hs, "timeout: no CONNECT line");
+	handshake_fail(hs, "malformed request: no CONNECT line in time");
 	return G_SOURCE_REMOVE;
 }
 

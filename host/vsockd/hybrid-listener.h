@@ -6,9 +6,11 @@
  * followed by the byte stream.
  *
  * Our extension: when the connection fails before OK, the daemon writes
- * "ERR <reason>\n" before closing (clients written for Firecracker just see
- * the close). Nothing beyond the CONNECT line is read here, so a client may
- * send data right after it.
+ * "ERR <kind>: <details>\n" before closing; clients written for Firecracker
+ * just see the close. Kinds: refused (nothing listens on the guest port),
+ * timeout (the guest did not answer), no guest (QEMU not connected),
+ * busy, reset, malformed request, protocol error. Nothing beyond the CONNECT
+ * line is read here, so a client may send data right after it.
  */
 #pragma once
 

@@ -93,7 +93,7 @@ static void protocol_error(VsockConn *conn, const char *what)
 	ratelimit_log(vsock_device_ratelimit(conn->dev),
 		      "guest port %u -> host port %u: %s; resetting the connection",
 		      conn->guest_port, conn->host_port, what);
-	tell_waiting_host(conn, "protocol error");
+	tell_waiting_host(conn, "protocol error: the guest broke the vsock protocol");
 	conn_close(conn, TRUE);
 }
 

@@ -95,7 +95,7 @@ void vsock_device_free(VsockDevice *dev)
 {
 	if (!dev)
 		return;
-	drop_all_connections(dev, "ckpt-vsockd is stopping", FALSE);
+	drop_all_connections(dev, "reset: ckpt-vsockd is stopping", FALSE);
 	g_hash_table_destroy(dev->conns);
 	g_queue_clear_full(&dev->rsts, g_free);
 	g_clear_handle_id(&dev->work_id, g_source_remove);
@@ -129,6 +129,18 @@ const VsockDeviceStats *vsock_device_stats(const VsockDevice *dev)
 guint vsock_device_connection_count(VsockDevice *dev)
 {
 	return g_hash_table_size(dev->conns);
+}
+
+gsize vsock_device_pending_bytes(VsockDevice *dev)
+{
+	GHashTableIter iter;
+	gpointer value;
+	gsize total = 0;
+
+	g_hash_table_iter_init(&iter, dev->conns);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		total += byte_ring_used(&((VsockConn *)value)->pending);
+	return total;
 }
 
 RateLimit *vsock_device_ratelimit(VsockDevice *dev)
@@ -176,7 +188,7 @@ void vsock_device_queue_stopped(VsockDevice *dev, guint index)
 	if (g_hash_table_size(dev->conns))
 		g_message("guest vsock device stopped (reset or reboot): closing %u connections",
 			  g_hash_table_size(dev->conns));
-	drop_all_connections(dev, "the guest reset its vsock device", TRUE);
+	drop_all_connections(dev, "reset: the guest reset its vsock device", TRUE);
 }
 
 void vsock_device_kick(VsockDevice *dev, guint index)
@@ -186,7 +198,7 @@ void vsock_device_kick(VsockDevice *dev, guint index)
 
 void vsock_device_disconnect(VsockDevice *dev)
 {
-	drop_all_connections(dev, "QEMU disconnected", FALSE);
+	drop_all_connections(dev, "reset: QEMU disconnected", FALSE);
 	g_queue_clear_full(&dev->rsts, g_free);
 	for (guint i = 0; i < VSOCK_NUM_QUEUES; i++)
 		virtqueue_reset(&dev->vq[i]);
@@ -286,7 +298,7 @@ gboolean vsock_device_connect_guest(VsockDevice *dev, int fd, guint32 guest_port
 	}
 	if (g_hash_table_size(dev->conns) >= dev->config.max_connections) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES,
-			    "too many connections (%u)", dev->config.max_connections);
+			    "busy: %u connections open", dev->config.max_connections);
 		return FALSE;
 	}
 	/* The (host port, guest port) pair names a connection; find an unused one. */
@@ -339,7 +351,7 @@ static void guest_packet(VsockDevice *dev, const VirtqElement *elem)
 			      elem->out_len - VSOCK_HDR_SIZE, VSOCK_MAX_PKT_PAYLOAD);
 		conn = lookup(dev, hdr.dst_port, hdr.src_port);
 		if (conn) {
-			vsock_conn_abort(conn, "protocol error");
+			vsock_conn_abort(conn, "protocol error: bad packet from the guest");
 			vsock_device_conn_update(dev, conn);
 		} else {
 			reply_rst(dev, &hdr);

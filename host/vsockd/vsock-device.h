@@ -55,6 +55,8 @@ Virtqueue *vsock_device_queue(VsockDevice *dev, guint index);
 const GuestMemory *vsock_device_memory(const VsockDevice *dev);
 const VsockDeviceStats *vsock_device_stats(const VsockDevice *dev);
 guint vsock_device_connection_count(VsockDevice *dev);
+/* Guest bytes held for slow host readers, over all connections (bounded by buf_alloc each). */
+gsize vsock_device_pending_bytes(VsockDevice *dev);
 
 /* Takes ownership of mem and re-translates the rings into it. */
 gboolean vsock_device_set_memory(VsockDevice *dev, GuestMemory *mem, GError **error);
