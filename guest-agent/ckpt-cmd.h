@@ -11,5 +11,12 @@
 typedef int (*CkptCmdFunc)(int argc, char **argv);
 
 int ckpt_cmd_info(int argc, char **argv);
+int ckpt_cmd_run(int argc, char **argv);
+int ckpt_cmd_list(int argc, char **argv);
+int ckpt_cmd_checkpoint(int argc, char **argv);
+int ckpt_cmd_restart(int argc, char **argv);
+int ckpt_cmd_kill(int argc, char **argv);
+int ckpt_cmd_freeze(int argc, char **argv);
+int ckpt_cmd_thaw(int argc, char **argv);
 
 #endif /* CKPT_CMD_H */

@@ -20,6 +20,14 @@ typedef struct {
 
 static const CkptCommand commands[] = {
 	{"info", "Decode and verify an image, record by record", ckpt_cmd_info},
+	{"run", "Start a command as pid 1 of a new container", ckpt_cmd_run},
+	{"list", "List containers with their state, init pid and tasks", ckpt_cmd_list},
+	{"checkpoint", "Write a container's image, then stop, thaw or keep it frozen",
+	 ckpt_cmd_checkpoint},
+	{"restart", "Rebuild a container from its image", ckpt_cmd_restart},
+	{"kill", "Kill a container (or send its init a signal)", ckpt_cmd_kill},
+	{"freeze", "Freeze every task of a container", ckpt_cmd_freeze},
+	{"thaw", "Thaw a frozen container", ckpt_cmd_thaw},
 };
 
 static void usage(FILE *out)
