@@ -1,4 +1,5 @@
-# Shell library for VM test scenarios (busybox sh). Source it first:
+# Shell library for VM test scenarios (busybox ash: it uses ${var//x/y} and
+# local; functions keep their variables local). Source it first:
 #
 #   . /lib/ckpt-test.sh
 #
@@ -16,14 +17,11 @@ CKPT_KO=/lib/modules/ckpt/ckpt.ko
 CKPT_MANIFEST=/etc/ckpt-tests/image.txt
 _ckpt_failed=/run/ckpt-tests.failed
 
-_ckpt_name() {
-	echo "$*" | tr ' ' '-'
-}
-
 # Each result first goes to the kernel log as "ckpt-result STATUS NAME",
 # synchronously, so that a kernel warning caused by what the scenario does
 # next is logged after it and charged to the next result, not this one.
 # The leading "=" tells the guest init the marker is already written.
+# No subshells or pipes here: a fork costs milliseconds under TCG.
 _ckpt_result() {
 	echo "ckpt-result $1 $2" >/dev/kmsg 2>/dev/null
 	echo "=$*"
@@ -31,21 +29,25 @@ _ckpt_result() {
 
 # pass NAME
 pass() {
-	_ckpt_result PASS "$(_ckpt_name "$1")"
+	local n=$1
+	_ckpt_result PASS "${n// /-}"
 }
 
 # fail NAME REASON...: also makes the scenario's exit status non-zero.
 fail() {
-	name=$(_ckpt_name "$1")
+	local n=$1 r
 	shift
+	r="$*"
 	: >>"$_ckpt_failed"
 	# Keep the result on one line whatever the reason holds.
-	_ckpt_result FAIL "$name" "($(echo "$*" | tr '\n' ' ' | sed 's/ *$//'))"
+	r=${r//
+/ }
+	_ckpt_result FAIL "${n// /-}" "($r)"
 	return 1
 }
 
 _ckpt_exit() {
-	st=$?
+	local st=$?
 	if [ "$st" = 0 ] && [ -e "$_ckpt_failed" ]; then
 		exit 1
 	fi
@@ -57,7 +59,7 @@ rm -f "$_ckpt_failed"
 # check NAME CMD [ARG...]: PASS when CMD succeeds; FAIL with its exit status
 # and the last lines of its output otherwise. Returns CMD's status.
 check() {
-	name=$1
+	local name=$1 out st
 	shift
 	if out=$("$@" 2>&1); then
 		pass "$name"
@@ -71,7 +73,7 @@ check() {
 
 # check_fails NAME CMD [ARG...]: PASS when CMD fails (a negative test).
 check_fails() {
-	name=$1
+	local name=$1 out
 	shift
 	if out=$("$@" 2>&1); then
 		fail "$name" "$1 succeeded but should have failed: $(echo "$out" | tail -n 3)"
@@ -101,7 +103,7 @@ assert_match() {
 # with_timeout SECS CMD [ARG...]: runs CMD, killing it after SECS seconds.
 # Returns CMD's status, or 124 (and a message on stderr) on timeout.
 with_timeout() {
-	secs=$1
+	local secs=$1 st
 	shift
 	timeout -s KILL "$secs" "$@"
 	st=$?
@@ -114,9 +116,8 @@ with_timeout() {
 
 # wait_for SECS CMD [ARG...]: retries CMD every 0.1 s until it succeeds.
 wait_for() {
-	secs=$1
+	local tries=$(($1 * 10))
 	shift
-	tries=$((secs * 10))
 	while ! "$@" >/dev/null 2>&1; do
 		tries=$((tries - 1))
 		[ "$tries" -gt 0 ] || return 1
@@ -133,6 +134,7 @@ kmsg() {
 # load_ckpt: insmod ckpt.ko and report "module-load". Returns non-zero when
 # the module is not in the image or does not load.
 load_ckpt() {
+	local src
 	if [ ! -f "$CKPT_KO" ]; then
 		src=$(sed -n 's/^missing ckpt.ko //p' "$CKPT_MANIFEST" 2>/dev/null)
 		fail module-load "ckpt.ko is not in the guest image: ${src:-it} was not built"
@@ -159,9 +161,9 @@ _ckpt_taints="0:P:proprietary-module 1:F:forced-load 2:S:unsafe-smp 3:R:forced-u
 
 # taint_flags [MASK]: the names of the set taint bits (all, or within MASK).
 taint_flags() {
+	local t mask names="" e bit
 	t=$(cat /proc/sys/kernel/tainted)
 	mask=${1:-$t}
-	names=""
 	for e in $_ckpt_taints; do
 		bit=${e%%:*}
 		if [ $(((t & mask) >> bit & 1)) = 1 ]; then
@@ -174,6 +176,7 @@ taint_flags() {
 # check_taint NAME: PASS when the kernel carries no taint other than the
 # out-of-tree (O) and unsigned-module (E) flags that loading ckpt.ko sets.
 check_taint() {
+	local t bad
 	t=$(cat /proc/sys/kernel/tainted)
 	bad=$((t & ~(4096 | 8192)))
 	if [ "$bad" = 0 ]; then
@@ -189,6 +192,7 @@ check_taint() {
 # archive's length, because tar would otherwise read the whole disk looking
 # for more; the archive starts at 1 MiB.
 disk_save() {
+	local size
 	size=$(tar -cf - "$@" | wc -c) || return 1
 	[ "$size" -gt 0 ] || return 1
 	printf 'ckpt-disk %s\n' "$size" | dd of="$CKPT_DISK" conv=notrunc 2>/dev/null || return 1
@@ -198,6 +202,7 @@ disk_save() {
 
 # disk_load DIR: unpacks what an earlier boot stored with disk_save into DIR.
 disk_load() {
+	local magic size
 	read -r magic size <"$CKPT_DISK"
 	if [ "$magic" != ckpt-disk ]; then
 		echo "disk_load: $CKPT_DISK holds nothing disk_save wrote" >&2
