@@ -331,11 +331,24 @@ static int ckpt_mm_wipe(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	return 0;
 }
 
-static void ckpt_mm_set_fields(struct mm_struct *mm, const struct ckpt_rec_mm *r,
-			       bool has_vdso)
+/*
+ * mm->flags (dumpable, core dump filter, THP disabled), before the VMAs:
+ * a task that disabled transparent huge pages gets none while its memory
+ * is copied in. Others set and clear these bits atomically.
+ */
+static void ckpt_mm_set_flags(struct mm_struct *mm, const struct ckpt_rec_mm *r)
 {
 	unsigned long old, new;
 
+	do {
+		old = READ_ONCE(mm->flags);
+		new = (old & ~(unsigned long)CKPT_MM_FLAGS) | r->flags;
+	} while (cmpxchg(&mm->flags, old, new) != old);
+}
+
+static void ckpt_mm_set_fields(struct mm_struct *mm, const struct ckpt_rec_mm *r,
+			       bool has_vdso)
+{
 	mmap_write_lock(mm);
 	mm->start_code = r->start_code;
 	mm->end_code = r->end_code;
@@ -351,11 +364,6 @@ static void ckpt_mm_set_fields(struct mm_struct *mm, const struct ckpt_rec_mm *r
 	mm->env_end = r->env_end;
 	spin_unlock(&mm->arg_lock);
 	mm->def_flags = r->def_flags;
-	/* others set and clear bits of mm->flags atomically */
-	do {
-		old = READ_ONCE(mm->flags);
-		new = (old & ~(unsigned long)CKPT_MM_FLAGS) | r->flags;
-	} while (cmpxchg(&mm->flags, old, new) != old);
 	if (!has_vdso) {
 		/* the task had unmapped its vdso */
 		mm->context.vdso = NULL;
@@ -441,8 +449,11 @@ static int ckpt_mm_restore(struct ckpt_ctx *ctx)
 
 	mmgrab(mm);
 	err = ckpt_obj_add(ctx, mm_ref, CKPT_OBJ_MM, mm, ckpt_mm_mmdrop) ?:
-	      ckpt_mm_wipe(ctx, mm) ?:
-	      ckpt_vma_restore_all(ctx, rec->nr_vmas, rec->vdso);
+	      ckpt_mm_wipe(ctx, mm);
+	if (err)
+		goto out;
+	ckpt_mm_set_flags(mm, rec);
+	err = ckpt_vma_restore_all(ctx, rec->nr_vmas, rec->vdso);
 	if (err)
 		goto out;
 	ckpt_mm_set_fields(mm, rec, rec->vdso != 0);
