@@ -15,13 +15,16 @@
 #include "pattern.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <linux/vm_sockets.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -441,6 +444,54 @@ static int cmd_hold(const struct endpoint *ep)
 	return n > 0;
 }
 
+/* Wait for one line from the other side (test steps in lockstep). */
+static int cmd_await(const struct endpoint *ep, long timeout_s)
+{
+	char why[256], line[256];
+	struct timeval tv = {.tv_sec = timeout_s > 0 ? timeout_s : 600};
+	int lfd = endpoint_listen(ep, why, sizeof(why));
+	int fd;
+
+	if (lfd < 0)
+		die("await: %s", why);
+	setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die("await: nobody came within %ld s (%s)", (long)tv.tv_sec, strerror(errno));
+	if (read_line(fd, line, sizeof(line)) < 0)
+		die("await: no line");
+	printf("%s\n", line);
+	close(fd);
+	close(lfd);
+	return 0;
+}
+
+static int cmd_say(const struct endpoint *ep, const char *text)
+{
+	char why[256];
+	int refused;
+	int fd = endpoint_connect(ep, &refused, why, sizeof(why));
+
+	if (fd < 0)
+		die("say: %s", why);
+	if (write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0)
+		die("say: %s", strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/* The CID this guest got from the device's config space. */
+static int cmd_local_cid(void)
+{
+	unsigned int cid;
+	int fd = open("/dev/vsock", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid) < 0)
+		die("local-cid: /dev/vsock: %s", strerror(errno));
+	printf("%u\n", cid);
+	return 0;
+}
+
 struct pair_side {
 	int fd;
 	uint64_t bytes;
@@ -520,10 +571,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: %s serve LISTEN [--count N]\n"
 		"       %s echo|push|pull CONNECT [--bytes N] [--parallel K] [--no-verify]\n"
-		"       %s refused CONNECT | hold CONNECT | pair [--bytes N]\n"
+		"       %s refused CONNECT | hold CONNECT | pair [--bytes N] | local-cid\n"
+		"       %s await LISTEN [--count TIMEOUT_S] | say CONNECT TEXT\n"
 		"LISTEN:  vsock:PORT | vsock:CID:PORT | unix:PATH\n"
 		"CONNECT: vsock:CID:PORT | hybrid:UDS_PATH:PORT | unix:PATH\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -540,6 +592,13 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	cmd = argv[1];
+	if (strcmp(cmd, "local-cid") == 0)
+		return cmd_local_cid();
+	if (strcmp(cmd, "say") == 0) {
+		if (argc != 4 || endpoint_parse(argv[2], &ep) < 0)
+			usage();
+		return cmd_say(&ep, argv[3]);
+	}
 	if (strcmp(cmd, "pair") != 0) {
 		if (argc < 3)
 			usage();
@@ -574,6 +633,8 @@ int main(int argc, char **argv)
 		return run_jobs("pull", run_pull, &ep, bytes, parallel, verify);
 	if (strcmp(cmd, "refused") == 0)
 		return cmd_refused(&ep);
+	if (strcmp(cmd, "await") == 0)
+		return cmd_await(&ep, count);
 	if (strcmp(cmd, "hold") == 0)
 		return cmd_hold(&ep);
 	if (strcmp(cmd, "pair") == 0)
