@@ -26,7 +26,7 @@ class CpioWriter:
         self._dirs = set()
         self._closed = False
 
-    def _entry(self, name, mode, data=b"", rdev=(0, 0), nlink=1):
+    def _header(self, name, mode, size, rdev=(0, 0), nlink=1):
         name = name.lstrip("/")
         if not name:
             raise ValueError("cpio: empty entry name")
@@ -38,7 +38,7 @@ class CpioWriter:
             0,  # gid
             nlink,
             0,  # mtime
-            len(data),
+            size,
             0,  # devmajor
             0,  # devminor
             rdev[0],
@@ -51,6 +51,9 @@ class CpioWriter:
         self._f.write(header)
         self._f.write(encoded)
         self._f.write(b"\0" * _pad4(len(header) + len(encoded)))
+
+    def _entry(self, name, mode, data=b"", rdev=(0, 0), nlink=1):
+        self._header(name, mode, len(data), rdev, nlink)
         self._f.write(data)
         self._f.write(b"\0" * _pad4(len(data)))
 
@@ -70,12 +73,22 @@ class CpioWriter:
         self._entry(path, stat.S_IFREG | mode, data)
 
     def copy(self, path, src, mode=None):
-        """Adds host file src at path; keeps its permission bits by default."""
+        """Adds host file src at path, streamed (it may be large); keeps its
+        permission bits by default."""
         with open(src, "rb") as f:
-            data = f.read()
-        if mode is None:
-            mode = stat.S_IMODE(os.stat(src).st_mode)
-        self.file(path, data, mode)
+            st = os.fstat(f.fileno())
+            if mode is None:
+                mode = stat.S_IMODE(st.st_mode)
+            self.mkdir(os.path.dirname(path.strip("/")))
+            self._header(path, stat.S_IFREG | mode, st.st_size)
+            left = st.st_size
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    raise OSError("cpio: %s shrank while being archived" % src)
+                self._f.write(chunk)
+                left -= len(chunk)
+        self._f.write(b"\0" * _pad4(st.st_size))
 
     def symlink(self, path, target):
         self.mkdir(os.path.dirname(path.strip("/")))
