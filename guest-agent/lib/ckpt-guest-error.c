@@ -3,7 +3,10 @@
 
 #include "ckpt-guest-error.h"
 
-G_DEFINE_QUARK(ckpt - guest - error - quark, ckpt_guest_error)
+GQuark ckpt_guest_error_quark(void)
+{
+	return g_quark_from_static_string("ckpt-guest-error-quark");
+}
 
 void ckpt_set_error_errno(GError **error, int errnum, const char *fmt, ...)
 {

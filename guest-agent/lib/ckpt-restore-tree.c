@@ -232,8 +232,8 @@ static gboolean plan_identity(CkptRestoreTree *tree, guint32 i, GHashTable *by_p
 		t->creator = -1;
 		return TRUE;
 	}
-	if (r->pid == 1 || r->ppid == 0) {
-		TASK_ERROR(error, "ppid %d: only the first task is init", r->pid, r->ppid);
+	if (r->pid == 1) {
+		TASK_ERROR(error, "only the first task is init", r->pid);
 		return FALSE;
 	}
 	if (flag_thread) {
@@ -248,6 +248,11 @@ static gboolean plan_identity(CkptRestoreTree *tree, guint32 i, GHashTable *by_p
 		t->thread = TRUE;
 		t->creator = GPOINTER_TO_INT(l);
 		return TRUE;
+	}
+	/* A thread's ppid is its leader's, so only init's threads have 0. */
+	if (r->ppid == 0) {
+		TASK_ERROR(error, "ppid 0: only the first task is init", r->pid);
+		return FALSE;
 	}
 	if (r->exit_signal > CKPT_NSIG) {
 		TASK_ERROR(error, "exit_signal %u is not a signal", r->pid, r->exit_signal);
