@@ -203,7 +203,11 @@ disk_save() {
 # disk_load DIR: unpacks what an earlier boot stored with disk_save into DIR.
 disk_load() {
 	local magic size
-	read -r magic size <"$CKPT_DISK"
+	# Only the first sector: a read up to a newline would go through the
+	# whole disk when there is none.
+	read -r magic size <<EOF
+$(head -c 64 "$CKPT_DISK" | tr -d '\000')
+EOF
 	if [ "$magic" != ckpt-disk ]; then
 		echo "disk_load: $CKPT_DISK holds nothing disk_save wrote" >&2
 		return 1

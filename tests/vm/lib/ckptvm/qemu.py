@@ -18,7 +18,7 @@ class BootSpec:
     """Everything one boot needs; the command line is derived from it."""
 
     def __init__(self, kernel, initrd, workdir, accel, memory, smp, timeout,
-                 disk=None, vhost_socket=None, cmdline_extra=""):
+                 disk=None, vhost_socket=None, cmdline_extra="", reboot=False):
         self.kernel = kernel
         self.initrd = initrd
         self.workdir = workdir
@@ -29,6 +29,7 @@ class BootSpec:
         self.disk = disk
         self.vhost_socket = vhost_socket
         self.cmdline_extra = cmdline_extra
+        self.reboot = reboot
         self.console = os.path.join(workdir, "console.log")
         self.results = os.path.join(workdir, "results.log")
 
@@ -48,8 +49,10 @@ class BootSpec:
         return " ".join(args)
 
     def argv(self, console_to_stdio=False):
-        argv = [QEMU, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-                "-machine", "pc"]
+        argv = [QEMU, "-nodefaults", "-no-user-config", "-display", "none", "-machine", "pc"]
+        if not self.reboot:
+            # A reboot (panic=-1 makes a panic one) ends the VM.
+            argv.append("-no-reboot")
         if self.accel == "kvm":
             argv += ["-accel", "kvm", "-cpu", "host"]
         else:

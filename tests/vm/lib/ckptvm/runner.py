@@ -184,7 +184,8 @@ class Job:
                              self.opts["memory"], self.opts["smp"], self.opts["timeout"],
                              disk=disk,
                              vhost_socket=daemon.vhost_socket if daemon else None,
-                             cmdline_extra=self.settings.append)
+                             cmdline_extra=self.settings.append,
+                             reboot=bool(self.opts["reboot"]))
         spec.write_rerun_script(os.path.join(bootdir, "rerun.sh"))
         outcome = qemu.boot(spec, on_start=host.start if host else None)
 

@@ -10,6 +10,9 @@ timeout  seconds each boot may take (default 300)
 vsock    1: attach a vhost-user vsock device served by ckpt-vsockd
 smp      virtual CPUs (default 2: checkpointing must cope with other CPUs)
 disk     scratch disk size in MiB, sparse (default 1024; 0: no disk)
+reboot   1: a guest reboot restarts the guest in the same QEMU (the init and
+         the scenario run again; the scratch disk tells the runs apart)
+         instead of ending the VM
 """
 
 import os
@@ -18,7 +21,8 @@ import re
 from .image import GUEST_SCENARIOS, GUEST_SCRIPT, SCENARIO_DIR
 from .util import HarnessError
 
-DEFAULTS = {"boots": 1, "memory": 512, "timeout": 300, "vsock": 0, "smp": 2, "disk": 1024}
+DEFAULTS = {"boots": 1, "memory": 512, "timeout": 300, "vsock": 0, "smp": 2, "disk": 1024,
+            "reboot": 0}
 _HEADER = re.compile(r"^#\s*vm:\s*(.*)$")
 
 
