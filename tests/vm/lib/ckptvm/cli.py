@@ -7,7 +7,8 @@ import signal
 import time
 
 from . import image, kernels, qemu, scenario
-from .runner import Job, Settings
+from .results import Result
+from .runner import Job, JobReport, Settings
 from .util import HarnessError, kill_all_children, log, out, out_last
 
 REPO = os.path.dirname(os.path.dirname(image.VM_DIR))
@@ -178,10 +179,29 @@ def _run(args, tally):
 
 def _run_matrix(args, tally, build, work, run_root, chosen, scenarios):
     t0 = time.monotonic()
+
+    def prepare(kernel):
+        try:
+            return _prepare(kernel, build, work, args.boot)
+        except HarnessError as e:
+            return e
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-        archives = dict(zip([k.flavor for k in chosen],
-                            pool.map(lambda k: _prepare(k, build, work, args.boot), chosen)))
+        prepared = dict(zip([k.flavor for k in chosen], pool.map(prepare, chosen)))
     log("images ready in %.1f s" % (time.monotonic() - t0))
+    # A kernel without a guest image fails its own scenarios, not the run.
+    archives = {}
+    for k in chosen:
+        if isinstance(prepared[k.flavor], HarnessError):
+            report = JobReport("%s/*" % k.flavor)
+            report.add("image", Result("FAIL", "image", str(prepared[k.flavor])))
+            out(report.lines())
+            tally.add(report)
+        else:
+            archives[k.flavor] = prepared[k.flavor]
+    chosen = [k for k in chosen if k.flavor in archives]
+    if not chosen:
+        return
 
     first = chosen[0]
     accel, why = qemu.choose_accel(args.accel, _probe_factory(first, archives[first.flavor], run_root))
