@@ -357,21 +357,18 @@ static int ckpt_vma_map(struct ckpt_ctx *ctx, const struct ckpt_rec_vma *v,
 	return new_shm ? ckpt_vma_add_shm(ctx, addr, v->shm_ref) : 0;
 }
 
-/* Protection and flags, once the pages are in. */
-static int ckpt_vma_finish(struct ckpt_ctx *ctx, const struct ckpt_rec_vma *v,
-			   unsigned long prot)
+/*
+ * The madvise() flags, before the pages are copied in: they keep the VMA
+ * apart from its neighbours, as it was. Merged into a larger anonymous
+ * VMA, it could get transparent huge pages while it is filled, and those
+ * would bring in pages that did not exist.
+ */
+static int ckpt_vma_advise(struct ckpt_ctx *ctx, const struct ckpt_rec_vma *v)
 {
 	unsigned long len = v->end - v->start;
-	long ret = 0;
 	size_t i;
+	int ret;
 
-	if (prot != v->prot) {
-		ret = ckpt_vma_syscall(ckpt_sym.mprotect, v->start, len, v->prot);
-		if (ret)
-			return ckpt_rec_err(ctx, ret,
-					    "cannot set protection 0x%x on 0x%llx-0x%llx (error %ld)",
-					    v->prot, v->start, v->end, ret);
-	}
 	for (i = 0; i < ARRAY_SIZE(ckpt_vma_flags); i++) {
 		if (!(v->flags & ckpt_vma_flags[i].flag) || !ckpt_vma_flags[i].advice)
 			continue;
@@ -379,8 +376,25 @@ static int ckpt_vma_finish(struct ckpt_ctx *ctx, const struct ckpt_rec_vma *v,
 					  ckpt_vma_flags[i].advice);
 		if (ret)
 			return ckpt_rec_err(ctx, ret,
-					    "madvise(%d) on 0x%llx-0x%llx failed (error %ld)",
+					    "madvise(%d) on 0x%llx-0x%llx failed (error %d)",
 					    ckpt_vma_flags[i].advice, v->start, v->end, ret);
+	}
+	return 0;
+}
+
+/* Protection and mlock(), once the pages are in. */
+static int ckpt_vma_finish(struct ckpt_ctx *ctx, const struct ckpt_rec_vma *v,
+			   unsigned long prot)
+{
+	unsigned long len = v->end - v->start;
+	long ret;
+
+	if (prot != v->prot) {
+		ret = ckpt_vma_syscall(ckpt_sym.mprotect, v->start, len, v->prot);
+		if (ret)
+			return ckpt_rec_err(ctx, ret,
+					    "cannot set protection 0x%x on 0x%llx-0x%llx (error %ld)",
+					    v->prot, v->start, v->end, ret);
 	}
 	if (v->flags & CKPT_VMA_F_LOCKED) {
 		ret = ckpt_vma_syscall(ckpt_sym.mlock, v->start, len, 0);
@@ -428,6 +442,7 @@ static int ckpt_vma_restore(struct ckpt_ctx *ctx, struct ckpt_vma_restore *st)
 
 	prot = v.prot | (v.nr_pages_recs ? PROT_WRITE : 0);
 	return ckpt_vma_map(ctx, &v, prot) ?:
+	       ckpt_vma_advise(ctx, &v) ?:
 	       ckpt_mm_read_pages(ctx, v.start, v.end, v.nr_pages_recs) ?:
 	       ckpt_vma_finish(ctx, &v, prot);
 }
