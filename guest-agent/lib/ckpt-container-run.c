@@ -96,6 +96,9 @@ static int run_child(void *arg)
 		report(rc, err);
 	setup_stdio(rc);
 	umask(022);
+	/* Not the caller's directory: the container starts at its root. */
+	if (chdir("/") < 0)
+		report_errno(rc, "chdir", "/", errno);
 	/* Nothing of the caller's leaks into the container. */
 	if (close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		report_errno(rc, "close_range", NULL, errno);
@@ -268,8 +271,10 @@ pid_t ckpt_container_run(CkptContainer *c, const CkptRunOptions *o, GError **err
 		goto fail;
 	}
 	close(fds[0]);
-	if (!ckpt_container_set_init_pid(c, (pid_t)pid, error))
+	if (!ckpt_container_set_init_pid(c, (pid_t)pid, error)) {
+		ckpt_container_kill(c, CKPT_DEFAULT_TIMEOUT_MS, NULL, NULL);
 		return 0;
+	}
 	return (pid_t)pid;
 
 fail:

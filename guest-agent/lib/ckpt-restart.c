@@ -146,14 +146,13 @@ gboolean ckpt_container_restart(CkptContainer *c, int image_fd, const CkptRestar
 		    !ckpt_cgroup_set_freeze(cg, TRUE, &local))
 			goto fail;
 	}
-	if (!ckpt_device_restore_wait(dev, TRUE, &result->bytes, &local)) {
-		/* A task's own account, if one failed before the module could say. */
-		const char *why = ckpt_restorer_get_failure(restorer);
-
-		if (why)
-			g_prefix_error(&local, "%s; ", why);
+	/*
+	 * Every task is in the module by now: the first failure it saw is
+	 * the one to report, whatever the tasks say after it ("the restart
+	 * failed elsewhere").
+	 */
+	if (!ckpt_device_restore_wait(dev, TRUE, &result->bytes, &local))
 		goto fail;
-	}
 	result->restore_us = g_get_monotonic_time() - t0;
 	result->init_pid = ckpt_restorer_get_init_pid(restorer);
 	/* From here on the container is the module's success: keep it. */
