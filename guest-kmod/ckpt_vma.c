@@ -66,6 +66,23 @@ static bool ckpt_vma_has_pkey(struct mm_struct *mm, struct vm_area_struct *vma)
 #endif
 }
 
+/* Refuse vma, naming its file as the checkpointing process sees it. */
+static int ckpt_vma_refuse_file(struct ckpt_ctx *ctx, pid_t pid,
+				struct vm_area_struct *vma, const char *what)
+{
+	char *buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
+	char *name = buf ? d_path(&vma->vm_file->f_path, buf, CKPT_PATH_MAX) :
+			   ERR_PTR(-ENOMEM);
+	int err;
+
+	err = ckpt_err(ctx->err, -EOPNOTSUPP,
+		       "pid %d: mapping 0x%lx-0x%lx: %s %s not supported", pid,
+		       vma->vm_start, vma->vm_end, what,
+		       IS_ERR(name) ? "(unnamed)" : name);
+	kfree(buf);
+	return err;
+}
+
 /*
  * The enum ckpt_vma_kind of vma, or a negative errno after recording why
  * v1 cannot checkpoint it. Used by precheck and checkpoint alike.
@@ -115,13 +132,11 @@ static int ckpt_vma_kind(struct ckpt_ctx *ctx, pid_t pid, struct mm_struct *mm,
 		return CKPT_VMA_SHARED_ANON;
 	}
 	if (flags & VM_MAYSHARE)
-		return ckpt_err(ctx->err, -EOPNOTSUPP,
-				"pid %d: mapping 0x%lx-0x%lx: MAP_SHARED mapping of %pD4 (a file, memfd or SysV shm) not supported",
-				pid, vma->vm_start, vma->vm_end, file);
+		return ckpt_vma_refuse_file(ctx, pid, vma,
+					    "MAP_SHARED mapping (of a file, memfd or SysV shm)");
 	if (!S_ISREG(file_inode(file)->i_mode))
-		return ckpt_err(ctx->err, -EOPNOTSUPP,
-				"pid %d: mapping 0x%lx-0x%lx: private mapping of %pD4, not a regular file: not supported",
-				pid, vma->vm_start, vma->vm_end, file);
+		return ckpt_vma_refuse_file(ctx, pid, vma,
+					    "private mapping of a non-regular file");
 	return CKPT_VMA_FILE_PRIVATE;
 }
 
