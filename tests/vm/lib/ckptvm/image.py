@@ -6,7 +6,7 @@ split by how often the inputs change:
   base     busybox, the kernel's own modules, /etc skeleton. Per kernel
            release, shared by every build dir, in the cache.
   overlay  our module, test modules, programs and the libraries they need,
-           the init, the scenarios. Per build dir and release.
+           the init, the scenarios. Per build dir (or --work) and release.
   run      what one boot needs: its settings, --extra and --script. Per VM.
 
 base and overlay are rebuilt only when the hash of their inputs changes.
@@ -20,6 +20,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import time
 
 from . import elf, modules
 from .cpio import CpioWriter
@@ -95,6 +96,7 @@ def base_archive(kernel):
     outdir = os.path.join(cache_dir(), "images", kernel.release)
     path = os.path.join(outdir, "base-%s.cpio" % key)
     if os.path.exists(path):
+        os.utime(path)  # in use: keep it from being pruned
         return path, False
     os.makedirs(outdir, exist_ok=True)
     rels = modules.resolve(kernel, names)
@@ -115,15 +117,27 @@ def base_archive(kernel):
             # Loaded by the init, in this order (dependencies come with them).
             w.file("/etc/ckpt-tests/modules", ("\n".join(names) + "\n").encode())
             w.close()
-        for old in os.listdir(outdir):
-            if old.startswith("base-") and old.endswith(".cpio"):
-                os.unlink(os.path.join(outdir, old))
         os.rename(tmp, path)
+        _prune(outdir, "base-", path)
     finally:
         shutil.rmtree(modtree, ignore_errors=True)
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path, True
+
+
+def _prune(outdir, prefix, keep):
+    """Removes archives of other inputs that nobody used for an hour. Not at
+    once: another run (another checkout, a build in between) may be booting
+    from one right now."""
+    for name in os.listdir(outdir):
+        path = os.path.join(outdir, name)
+        if name.startswith(prefix) and name.endswith(".cpio") and path != keep:
+            try:
+                if time.time() - os.path.getmtime(path) > 3600:
+                    os.unlink(path)
+            except OSError:
+                pass
 
 
 class _Plan:
@@ -234,14 +248,15 @@ def overlay_archive(kernel, build, work):
 
     outdir = os.path.join(work, "vm-images", kernel.release)
     os.makedirs(outdir, exist_ok=True)
-    path = os.path.join(outdir, "overlay.cpio")
-    keyfile = path + ".key"
-    key = plan.key() + _code_digest(["image.py", "cpio.py"])
-    if os.path.exists(path) and os.path.exists(keyfile) and open(keyfile).read() == key:
+    # Named by the hash of its inputs: parallel runs never see a half-made
+    # or mismatched archive.
+    key = hashlib.sha256((plan.key() + _code_digest(["image.py", "cpio.py"])).encode()).hexdigest()
+    path = os.path.join(outdir, "overlay-%s.cpio" % key[:16])
+    if os.path.exists(path):
+        os.utime(path)
         return path, False, manifest
     plan.write(path)
-    with open(keyfile, "w") as f:
-        f.write(key)
+    _prune(outdir, "overlay-", path)
     return path, True, manifest
 
 

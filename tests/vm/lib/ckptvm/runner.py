@@ -176,6 +176,7 @@ class Job:
         initrd = os.path.join(bootdir, "initrd.cpio")
         with open(initrd, "wb") as out:
             for part in self.archives + [run_cpio]:
+                os.utime(part)  # in use: other runs must not prune it
                 with open(part, "rb") as f:
                     shutil.copyfileobj(f, out, 1 << 20)
         os.unlink(run_cpio)
