@@ -50,7 +50,10 @@ static int make_object(void)
 
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 			return -1;
-		unix_peer = sv[1];
+		/* The peer after OBJ_FD, so OBJ_FD is the first fd a refusal names. */
+		unix_peer = OBJ_FD + 1;
+		if (dup2(sv[1], unix_peer) < 0 || close(sv[1]) < 0)
+			return -1;
 		return sv[0];
 	}
 	if (strcmp(kind, "epoll") == 0)
