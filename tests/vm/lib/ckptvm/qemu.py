@@ -44,6 +44,11 @@ class BootSpec:
             "panic=-1",
             "rdinit=/init",
         ]
+        if self.accel != "kvm":
+            # An emulated vCPU on a busy host can go unscheduled for many
+            # seconds of guest time; do not let that pass for a kernel stall
+            # (defaults: 21 s for RCU, 20 s for soft lockups).
+            args += ["rcupdate.rcu_cpu_stall_timeout=60", "watchdog_thresh=30"]
         if self.cmdline_extra:
             args.append(self.cmdline_extra)
         return " ".join(args)
