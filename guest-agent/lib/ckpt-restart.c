@@ -129,6 +129,7 @@ gboolean ckpt_container_restart(CkptContainer *c, int image_fd, const CkptRestar
 		.setup_data = &setup,
 		.finish = restore_task,
 		.finish_data = (void *)(intptr_t)ckpt_device_get_fd(dev),
+		.park_syscall = SYS_ioctl,
 	};
 	t0 = g_get_monotonic_time();
 	restorer = ckpt_restorer_spawn(&rc, &local);

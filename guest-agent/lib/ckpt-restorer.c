@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -17,12 +18,15 @@
 #define RESTORER_ERR_MAX 512
 /* How often a waiting task looks at the failure flag. */
 #define RESTORER_POLL_MS 200
+/* How long a leader waits for its threads to park in the finish hook. */
+#define RESTORER_PARK_MS 10000
 
 enum task_progress {
 	TASK_NONE,    /* not created yet */
 	TASK_STARTED, /* running, creating its children */
 	TASK_CREATED, /* children created, waiting for the whole tree */
 	TASK_READY,   /* about to call the finish hook */
+	TASK_PARKING, /* past its last wake-up, entering the finish hook */
 };
 
 /* The page every task of the restart shares with the coordinator. */
@@ -176,6 +180,92 @@ static bool barrier_wait(struct restorer_shared *sh, int *counter, int n)
 	}
 }
 
+/*
+ * The system call thread tid of our process sits in, from
+ * /proc/self/task/TID/syscall: its number, -1 when it is blocked outside
+ * one, -2 when it is running; -errno-1000 when /proc cannot tell.
+ */
+static long thread_syscall(pid_t tid)
+{
+	char path[64], buf[64];
+	CkptRawMsg m;
+	long fd, n, nr = 0;
+	bool neg = false;
+	char *p = buf;
+
+	ckpt_raw_msg_init(&m, path, sizeof(path));
+	ckpt_raw_msg_str(&m, "/proc/self/task/");
+	ckpt_raw_msg_int(&m, tid);
+	ckpt_raw_msg_str(&m, "/syscall");
+	fd = ckpt_raw_syscall4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd - 1000;
+	n = ckpt_raw_syscall3(SYS_read, fd, buf, sizeof(buf) - 1);
+	ckpt_raw_syscall1(SYS_close, fd);
+	if (n <= 0)
+		return n < 0 ? n - 1000 : -EIO - 1000;
+	buf[n] = '\0';
+	if (buf[0] == 'r')
+		return -2;
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	while (*p >= '0' && *p <= '9')
+		nr = nr * 10 + (*p++ - '0');
+	return neg ? -nr : nr;
+}
+
+/*
+ * A leader's threads share its memory and fd table, which the module
+ * rebuilds during the leader's turn: each thread must be inside its finish
+ * hook's system call (parked: config.park_syscall) before the leader may
+ * enter its own, or it would run on in a changing address space.
+ */
+static int wait_threads_parked(const CkptRestorer *r, const CkptRestoreTask *t)
+{
+	const CkptRestoreTree *tree = r->tree;
+	struct timespec tick = {.tv_nsec = 1000000};
+
+	for (guint32 i = 0; i < t->nr_children; i++) {
+		guint32 c = tree->children[t->first_child + i];
+		const CkptRestoreTask *th = &tree->tasks[c];
+		long waited_ms = 0;
+		long nr = 0;
+
+		if (!th->thread)
+			continue;
+		for (;;) {
+			if (__atomic_load_n(&r->shared->failed, __ATOMIC_ACQUIRE))
+				return 1;
+			if (__atomic_load_n(&r->shared->progress[c], __ATOMIC_ACQUIRE) ==
+			    TASK_PARKING) {
+				nr = thread_syscall(th->rec.pid);
+				if (nr == r->config.park_syscall)
+					break;
+				if (nr < -1000)
+					return task_fail(r, t,
+							 "cannot read a thread's "
+							 "/proc/self/task/TID/syscall",
+							 "is /proc the container's?", nr + 1000);
+			}
+			if (waited_ms++ >= RESTORER_PARK_MS) {
+				char buf[48];
+				CkptRawMsg m;
+
+				ckpt_raw_msg_init(&m, buf, sizeof(buf));
+				ckpt_raw_msg_str(&m, "thread ");
+				ckpt_raw_msg_int(&m, th->rec.pid);
+				ckpt_raw_msg_str(&m, " is in system call ");
+				ckpt_raw_msg_int(&m, nr);
+				return task_fail(r, t, "threads not parked after 10 s", buf, 0);
+			}
+			ckpt_raw_syscall2(SYS_nanosleep, &tick, NULL);
+		}
+	}
+	return 0;
+}
+
 static int task_main(void *arg)
 {
 	const TaskStart *s = arg;
@@ -238,7 +328,11 @@ static int task_main(void *arg)
 	set_progress(r, s->index, TASK_READY);
 	__atomic_add_fetch(&sh->ready, 1, __ATOMIC_SEQ_CST);
 	ckpt_raw_futex_wake(&sh->ready);
+	if (wait_threads_parked(r, t))
+		return 1;
 
+	/* From here to the finish hook's system call, no other system call. */
+	set_progress(r, s->index, TASK_PARKING);
 	err[0] = '\0';
 	r->config.finish(r->config.finish_data, t, err, sizeof(err));
 	return task_fail(r, t, "restore", err[0] ? err : "the finish hook returned", 0);

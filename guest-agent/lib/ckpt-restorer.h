@@ -49,6 +49,13 @@ typedef struct {
 	void *setup_data;
 	CkptRestorerFinishFunc finish;
 	void *finish_data;
+	/*
+	 * The system call the finish hook blocks in (SYS_ioctl for
+	 * RESTORE_TASK). A leader enters its hook only once each of its
+	 * threads sits in that call, seen in /proc/self/task/TID/syscall, so
+	 * /proc must be the container's by then (the setup hook mounts it).
+	 */
+	long park_syscall;
 } CkptRestorerConfig;
 
 typedef struct _CkptRestorer CkptRestorer;

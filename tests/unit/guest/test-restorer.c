@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,16 @@ static bool setup_hook(void *data, char *err, size_t err_len)
 	struct utsname u;
 
 	report->setup_ran = 1;
+	/* The container's own /proc, where leaders watch their threads park. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", 0, NULL) < 0) {
+		CkptRawMsg m;
+
+		ckpt_raw_msg_init(&m, err, err_len);
+		ckpt_raw_msg_str(&m, "mount /proc");
+		ckpt_raw_msg_errno(&m, -errno);
+		return false;
+	}
 	if (sethostname(ckpt_restore_tree_get_nodename(tree),
 			strlen(ckpt_restore_tree_get_nodename(tree))) < 0) {
 		CkptRawMsg m;
@@ -124,12 +135,13 @@ static CkptRestorer *spawn(const CkptRestoreTree *tree, CkptRestorerSetupFunc se
 {
 	CkptRestorerConfig config = {
 		.tree = tree,
-		.ns_flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC,
+		.ns_flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS,
 		.cgroup_fd = -1,
 		.setup = setup,
 		.setup_data = (void *)tree,
 		.finish = finish,
 		.finish_data = (void *)tree,
+		.park_syscall = SYS_pause,
 	};
 
 	memset(report, 0, sizeof(*report));
