@@ -26,10 +26,14 @@ done
 if [ -n "${CKPT_KDIR:-}" ]; then
 	echo "$CKPT_KDIR" | tr ':' '\n' | while read -r dir; do
 		[ -n "$dir" ] || continue
-		rel=$(cat "$dir/include/config/kernel.release" 2>/dev/null) || {
-			echo "kernels: $dir is not a prepared kernel build dir" >&2
+		# UTS_RELEASE is what uname -r reports in the guest (Debian's
+		# include/config/kernel.release holds the upstream version).
+		rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+			"$dir/include/generated/utsrelease.h" 2>/dev/null)
+		if [ -z "$rel" ]; then
+			echo "kernels: $dir is not a prepared kernel build dir (no include/generated/utsrelease.h)" >&2
 			exit 1
-		}
+		fi
 		echo "custom $rel $dir"
 	done
 fi
