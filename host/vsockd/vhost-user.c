@@ -373,6 +373,14 @@ static void session_readable(int fd, GIOCondition ready, gpointer user_data)
 	}
 }
 
+static gboolean session_gone(int fd)
+{
+	char byte;
+	ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
 static void listener_readable(int fd, GIOCondition ready, gpointer user_data)
 {
 	VhostUserServer *server = user_data;
@@ -382,6 +390,11 @@ static void listener_readable(int fd, GIOCondition ready, gpointer user_data)
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			g_message("%s: accept: %s", server->path, g_strerror(errno));
 		return;
+	}
+	/* A restarted QEMU may get here before we noticed the old one hang up. */
+	if (server->fd >= 0 && session_gone(server->fd)) {
+		g_message("%s: QEMU disconnected; a new one is here", server->path);
+		session_end(server);
 	}
 	if (server->fd >= 0) {
 		g_message("%s: a second vhost-user client while QEMU is connected; closing it",

@@ -37,12 +37,27 @@ static void ring_init(FakeGuest *fg, FakeRing *ring, guint16 num)
 	ring->used = fake_guest_ptr(fg, ring->used_gpa);
 }
 
+gsize fake_guest_ram_needed(guint16 queue_num)
+{
+	return 2 * ((gsize)queue_num * (FAKE_BUF_SIZE + 64) + 4096) + (1u << 20);
+}
+
 FakeGuest *fake_guest_new(guint16 queue_num, guint64 guest_cid)
+{
+	gsize size = fake_guest_ram_needed(queue_num);
+	FakeGuest *fg = fake_guest_new_at(g_malloc0(size), size, queue_num, guest_cid);
+
+	fg->owns_ram = TRUE;
+	return fg;
+}
+
+FakeGuest *fake_guest_new_at(guint8 *ram, gsize ram_size, guint16 queue_num, guint64 guest_cid)
 {
 	FakeGuest *fg = g_new0(FakeGuest, 1);
 
-	fg->ram_size = 2 * ((gsize)queue_num * (FAKE_BUF_SIZE + 64) + 4096) + (1u << 20);
-	fg->ram = g_malloc0(fg->ram_size);
+	g_assert_cmpuint(ram_size, >=, fake_guest_ram_needed(queue_num));
+	fg->ram_size = ram_size;
+	fg->ram = ram;
 	fg->guest_cid = guest_cid;
 	fg->next_free = FAKE_GPA_BASE;
 	ring_init(fg, &fg->rx, queue_num);
@@ -52,7 +67,8 @@ FakeGuest *fake_guest_new(guint16 queue_num, guint64 guest_cid)
 
 void fake_guest_free(FakeGuest *fg)
 {
-	g_free(fg->ram);
+	if (fg->owns_ram)
+		g_free(fg->ram);
 	g_free(fg);
 }
 

@@ -31,12 +31,16 @@ typedef struct {
 typedef struct {
 	guint8 *ram;
 	gsize ram_size;
+	gboolean owns_ram;
 	guint64 guest_cid;
 	FakeRing rx, tx;
 	guint64 next_free; /* bump allocator for extra RAM use (indirect tables) */
 } FakeGuest;
 
 FakeGuest *fake_guest_new(guint16 queue_num, guint64 guest_cid);
+/* The same in memory the caller owns (a memfd mapping shared with the device). */
+FakeGuest *fake_guest_new_at(guint8 *ram, gsize ram_size, guint16 queue_num, guint64 guest_cid);
+gsize fake_guest_ram_needed(guint16 queue_num);
 void fake_guest_free(FakeGuest *fg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FakeGuest, fake_guest_free)
 
