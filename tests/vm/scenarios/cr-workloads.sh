@@ -11,9 +11,11 @@ WL_DIR=/tmp/wl
 IMG_DIR=/tmp/cr-img
 CYCLES=3
 
-# name|settle seconds before each checkpoint|extra `ckpt run` options|command
+# name|settle seconds before each checkpoint|extra `ckpt run` options|command|
+# what the PASS line of restart3x must also say
 # (settle: the workload runs that long between restarts, so timers fire and
-# sleeps span checkpoints)
+# sleeps span checkpoints; the timing workloads must show they were checked
+# across a checkpoint, else their PASS proves nothing)
 WORKLOADS="
 counter|0.2||wl-counter
 mem64|0.2||wl-mem64
@@ -27,10 +29,10 @@ pipe|0.2||wl-pipe
 fifo|0.2||wl-fifo
 signals|0.2||wl-signals
 altstack|0.2||wl-altstack
-nanosleep|1.5||wl-nanosleep
+nanosleep|1.5||wl-nanosleep|sleeps, [1-9][0-9]* across a checkpoint
 readpipe|0.2||wl-readpipe
 wait|0.2||wl-wait
-itimer|1.5||wl-itimer
+itimer|1.5||wl-itimer|expiries, [1-9][0-9]* across a checkpoint
 shmem|0.2||wl-shmem
 mprotect|0.2||wl-mprotect
 uts|0.2|--hostname cr-uts-host|wl-uts cr-uts-host
@@ -121,9 +123,9 @@ cr_restart() {
 
 # --- the two phases ---
 
-# restart3x NAME SETTLE OPTS CMD
+# restart3x NAME SETTLE OPTS CMD [MUST]
 restart3x() {
-	local name=$1 settle=$2 opts=$3 cmd=$4 img="$IMG_DIR/$1.img" t0 i why st counts size
+	local name=$1 settle=$2 opts=$3 cmd=$4 must=$5 img="$IMG_DIR/$1.img" t0 i why st counts size
 	t0=$(now)
 	if ! why=$(cr_start "$name" "$opts" "$cmd"); then
 		fail "$name-restart3x" "start: $why"
@@ -164,7 +166,11 @@ restart3x() {
 	done
 	sleep "$settle"
 	if why=$(cr_result "$name"); then
-		pass "$name-restart3x"
+		if [ -z "$must" ] || echo "$why" | grep -Eq "$must"; then
+			pass "$name-restart3x"
+		else
+			fail "$name-restart3x" "passed without checking across a checkpoint (/$must/): $why"
+		fi
 	else
 		fail "$name-restart3x" "$why"
 	fi
@@ -212,14 +218,14 @@ command -v ckpt >/dev/null || { fail ckpt-tool "ckpt is not in the guest image";
 mkdir -p "$WL_DIR" "$IMG_DIR"
 
 t_all=$(now)
-while IFS='|' read -r name settle opts cmd; do
+while IFS='|' read -r name settle opts cmd must; do
 	[ -n "$name" ] || continue
 	if ! command -v "${cmd%% *}" >/dev/null; then
 		fail "$name-restart3x" "${cmd%% *} is not in the guest image"
 		continue
 	fi
 	kmsg "cr-workloads: $name"
-	restart3x "$name" "$settle" "$opts" "$cmd" </dev/null
+	restart3x "$name" "$settle" "$opts" "$cmd" "$must" </dev/null
 	leave_running "$name" "$settle" "$opts" "$cmd" </dev/null
 done <<EOF
 $WORKLOADS

@@ -65,7 +65,7 @@ void wl_sleep_ms(unsigned int ms);
 uint64_t wl_mono_ns(void);
 
 /*
- * Active time: CLOCK_MONOTONIC minus the gaps a ticker thread sees, i.e.
+ * Active time: CLOCK_MONOTONIC minus the gaps a ticker process sees, i.e.
  * minus the time the container spent checkpointed and not running. Lets
  * timing checks (nanosleep, itimer) hold across a checkpoint, a restart
  * and even a different boot. wl_clock_gaps() counts the gaps seen.
