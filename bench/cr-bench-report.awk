@@ -49,6 +49,56 @@ function row(label, a, b, spec, unit)
 		fmt(ratio(a, b), "%.2fx")
 }
 
+# Ratios a/b of one key within each round, where both tools ran: the
+# rounds are interleaved, so on a busy host these pair measurements taken
+# moments apart. Sets paired_lo and paired_hi; returns the median.
+function paired(size, key,    r, list, x, n, lo, hi)
+{
+	list = ""
+	n = 0
+	for (r in runs_seen) {
+		if (!(("ckpt", size, key, r) in per_run) || !(("criu", size, key, r) in per_run))
+			continue
+		x = ratio(per_run["ckpt", size, key, r], per_run["criu", size, key, r])
+		if (x == "")
+			continue
+		list = list " " x
+		if (n == 0 || x < lo)
+			lo = x
+		if (n == 0 || x > hi)
+			hi = x
+		n++
+	}
+	paired_lo = lo
+	paired_hi = hi
+	return median(list)
+}
+
+function paired_line(size, key, label,    x)
+{
+	x = paired(size, key)
+	if (x != "")
+		printf "  %s ckpt/criu per round: median %.2fx, range %.2fx-%.2fx\n", label, x,
+		       paired_lo, paired_hi
+}
+
+# A variant module's medians, and the ratio to the build's ckpt.ko.
+function variant_row(size, v,    t, c, w, r)
+{
+	t = "v:" v
+	c = med(t, size, "checkpoint_s")
+	if (c == "")
+		return
+	w = med(t, size, "write_s")
+	r = med(t, size, "restart_s")
+	printf "  variant %s: checkpoint %s s (%s of ckpt, %s of criu), module write %s s (%s), restart %s s (%s), restore %s s\n",
+	       v, fmt(c, "%.3f"), fmt(ratio(c, med("ckpt", size, "checkpoint_s")), "%.2fx"),
+	       fmt(ratio(c, med("criu", size, "checkpoint_s")), "%.2fx"), fmt(w, "%.3f"),
+	       fmt(ratio(w, med("ckpt", size, "write_s")), "%.2fx"), fmt(r, "%.3f"),
+	       fmt(ratio(r, med("ckpt", size, "restart_s")), "%.2fx"),
+	       fmt(med(t, size, "restore_s"), "%.3f")
+}
+
 # Median image size in MiB.
 function mib(tool, size,    x)
 {
@@ -85,6 +135,12 @@ function report(size, title,    c, r, dd_s, dd_b, tp_ckpt, tp_dd)
 		printf "  dd of %.0f MiB to /tmp: %.3f s, %.1f MiB/s; ckpt checkpoint throughput / dd: %s\n",
 		       dd_b / 1048576, dd_s, tp_dd, fmt(ratio(tp_ckpt, tp_dd), "%.2fx")
 	}
+	paired_line(size, "checkpoint_s", "checkpoint")
+	paired_line(size, "restart_s", "restart")
+	printf "  ckpt list (the tool starting and reading state): %s s\n",
+	       fmt(med("ckpt", size, "list_s"), "%.3f")
+	for (v in variants)
+		variant_row(size, v)
 	printf "  ckpt phases: freeze %s s, module write %s s, sync %s s; restart: tree %s s, restore %s s\n",
 	       fmt(med("ckpt", size, "freeze_s"), "%.3f"), fmt(med("ckpt", size, "write_s"), "%.3f"),
 	       fmt(med("ckpt", size, "sync_s"), "%.3f"), fmt(med("ckpt", size, "rebuild_s"), "%.3f"),
@@ -103,6 +159,9 @@ function report(size, title,    c, r, dd_s, dd_b, tp_ckpt, tp_dd)
 		json = json sprintf("%s\"%s_%s\":%s", c, r[1], r[3], json_num(m[k]))
 		c = ","
 	}
+	json = json sprintf("%s\"paired_checkpoint\":%s,\"paired_restart\":%s", c,
+			    json_num(paired(size, "checkpoint_s")), json_num(paired(size, "restart_s")))
+	c = ","
 	json = json sprintf("%s\"ratio_checkpoint\":%s,\"ratio_restart\":%s,\"ratio_image\":%s",
 			    c, json_num(ratio(med("ckpt", size, "checkpoint_s"), med("criu", size, "checkpoint_s"))),
 			    json_num(ratio(med("ckpt", size, "restart_s"), med("criu", size, "restart_s"))),
@@ -121,11 +180,15 @@ $1 == "INFO" {
 }
 
 $1 == "SAMPLE" && NF == 6 {
+	per_run[$2, $3, $5, $4] = $6
+	runs_seen[$4] = 1
 	k = $2 SUBSEP $3 SUBSEP $5
 	samples[k] = samples[k] " " $6
 	count[k]++
 	keys[k] = 1
 	sizes[$3] = 1
+	if ($2 ~ /^v:/)
+		variants[substr($2, 3)] = 1
 }
 
 END {

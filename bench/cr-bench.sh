@@ -11,8 +11,10 @@
 # Prints "SAMPLE TOOL SIZE RUN KEY VALUE" lines, which the driver turns into
 # medians and ratios, and a PASS or FAIL line per round.
 #
-# /extra holds: config (RUNS=, MIB=), cr-bench-wl, cr-bench-time, and
-# criu-root/, Debian's criu with every library it loads at its host path.
+# /extra holds: config (RUNS=, MIB=, CRIU=0 to leave CRIU out, MODULE= for
+# a ckpt.ko to load instead of the image's, VARIANTS="NAME=KO..." for
+# variant modules that get rounds of their own, each loaded in turn), cr-bench-wl, cr-bench-time, and criu-root/,
+# Debian's criu with every library it loads at its host path.
 . /lib/ckpt-test.sh
 
 . /extra/config
@@ -75,10 +77,11 @@ wait_ready() {
 	wait_for 600 test -f "$B/$1.ready"
 }
 
-# ckpt_round SIZE RUN MIB
+# ckpt_round SIZE RUN MIB [TOOL]: TOOL names the samples, "ckpt" or
+# "v:VARIANT" for a variant module loaded instead.
 ckpt_round() {
-	local size=$1 run=$2 mib=$3 name=bench-$1 wl=ckpt-$1 t pid v
-	t="ckpt-$size-run$run"
+	local size=$1 run=$2 mib=$3 tool=${4:-ckpt} name=bench-$1 wl=ckpt-$1 t pid v
+	t="${tool#v:}-$size-run$run"
 	rm -f "$B/$wl".* "$IMG"
 	if ! ckpt run "$name" -- /extra/cr-bench-wl "$B" "$wl" "$mib" >/dev/null 2>"$B/err"; then
 		fail "$t" "ckpt run: $(cat "$B/err")"
@@ -90,33 +93,37 @@ ckpt_round() {
 		return 1
 	fi
 
+	# What the tool costs before it does anything: start, read the state.
+	cr-bench-time "$B/time" ckpt list >/dev/null &&
+		sample "$tool" "$size" "$run" list_s "$(cat "$B/time")"
+
 	if ! cr-bench-time "$B/time" ckpt checkpoint "$name" -o "$IMG" -v 2>"$B/err"; then
 		fail "$t" "ckpt checkpoint: $(cat "$B/err")"
 		ckpt kill "$name"
 		return 1
 	fi
-	sample ckpt "$size" "$run" checkpoint_s "$(cat "$B/time")"
-	sample ckpt "$size" "$run" image_bytes "$(stat -c %s "$IMG")"
+	sample "$tool" "$size" "$run" checkpoint_s "$(cat "$B/time")"
+	sample "$tool" "$size" "$run" image_bytes "$(stat -c %s "$IMG")"
 	# "NAME: T tasks, B bytes to F; freeze X s, write Y s, sync Z s; ..."
 	v=$(sed -n 's/.*freeze \([0-9.]*\) s, write \([0-9.]*\) s, sync \([0-9.]*\) s.*/\1 \2 \3/p' "$B/err")
 	set -- $v
 	if [ $# = 3 ]; then
-		sample ckpt "$size" "$run" freeze_s "$1"
-		sample ckpt "$size" "$run" write_s "$2"
-		sample ckpt "$size" "$run" sync_s "$3"
+		sample "$tool" "$size" "$run" freeze_s "$1"
+		sample "$tool" "$size" "$run" write_s "$2"
+		sample "$tool" "$size" "$run" sync_s "$3"
 	fi
 
 	if ! cr-bench-time "$B/time" ckpt restart "$name" -i "$IMG" -v >/dev/null 2>"$B/err"; then
 		fail "$t" "ckpt restart: $(cat "$B/err")"
 		return 1
 	fi
-	sample ckpt "$size" "$run" restart_s "$(cat "$B/time")"
+	sample "$tool" "$size" "$run" restart_s "$(cat "$B/time")"
 	# "NAME: T tasks (N threads), B bytes from F; tree X s, restore Y s; ..."
 	v=$(sed -n 's/.*tree \([0-9.]*\) s, restore \([0-9.]*\) s.*/\1 \2/p' "$B/err")
 	set -- $v
 	if [ $# = 2 ]; then
-		sample ckpt "$size" "$run" rebuild_s "$1"
-		sample ckpt "$size" "$run" restore_s "$2"
+		sample "$tool" "$size" "$run" rebuild_s "$1"
+		sample "$tool" "$size" "$run" restore_s "$2"
 	fi
 	rm -f "$IMG"
 
@@ -192,6 +199,25 @@ criu_round() {
 	wait_for 60 proc_dead "$pid" || fail "$t-kill" "pid $pid survives SIGKILL"
 }
 
+# load_module KO: ckpt.ko swapped for KO between rounds.
+load_module() {
+	rmmod ckpt 2>/dev/null
+	if ! insmod "$1" 2>"$B/err"; then
+		fail "insmod-${1##*/}" "$(cat "$B/err")"
+		return 1
+	fi
+}
+
+# variant_rounds SIZE RUN MIB: the same ckpt round with each variant module.
+variant_rounds() {
+	local v
+	[ -n "${VARIANTS:-}" ] || return 0
+	for v in $VARIANTS; do
+		load_module "${v#*=}" && ckpt_round "$1" "$2" "$3" "v:${v%%=*}"
+	done
+	load_module "$CKPT_KO"
+}
+
 # dd_round RUN MIB: the same bytes written to the same tmpfs, the raw limit.
 dd_round() {
 	local run=$1 mib=$2
@@ -206,20 +232,26 @@ dd_round() {
 	rm -f /tmp/bench-dd
 }
 
+[ -n "${MODULE:-}" ] && CKPT_KO=$MODULE
 require_ckpt
-check criu-install install_criu
-check criu-check criu check
+if [ "$CRIU" = 1 ]; then
+	check criu-install install_criu
+	check criu-check criu check
+fi
 echo "INFO runs=$RUNS mib=$MIB cpus=$(grep -c ^processor /proc/cpuinfo)" \
 	"mem_kib=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo) kernel=$(uname -r)" \
+	"module=$CKPT_KO" \
 	"thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
 
 # Interleaved, so drift in the emulator's speed hits every tool alike.
 run=1
 while [ "$run" -le "$RUNS" ]; do
 	ckpt_round small "$run" 0
-	criu_round small "$run" 0
+	variant_rounds small "$run" 0
+	[ "$CRIU" = 1 ] && criu_round small "$run" 0
 	ckpt_round big "$run" "$MIB"
-	criu_round big "$run" "$MIB"
+	variant_rounds big "$run" "$MIB"
+	[ "$CRIU" = 1 ] && criu_round big "$run" "$MIB"
 	dd_round "$run" "$MIB"
 	run=$((run + 1))
 done
