@@ -391,8 +391,10 @@ static void test_host_connect(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(req.dst_port, ==, 7100);
 	g_assert_cmpuint(req.buf_alloc, ==, BUF_ALLOC);
 	send_op(f, VIRTIO_VSOCK_OP_RESPONSE, 7100, req.src_port, 8192, 0, NULL, 0, 0);
+	g_autofree char *ok_line = g_strdup_printf("OK %u", req.src_port);
+
 	read_line(sv[1], line, sizeof(line));
-	g_assert_cmpstr(line, ==, g_strdup_printf("OK %u", req.src_port));
+	g_assert_cmpstr(line, ==, ok_line);
 	g_assert_cmpint(write(sv[1], "ping", 4), ==, 4);
 	pump(f);
 	g_assert_true(fake_guest_recv(f->fg, &req, payload, sizeof(payload), NULL));
