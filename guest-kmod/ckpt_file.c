@@ -139,7 +139,10 @@ static int ckpt_refuse_socket(struct ckpt_ctx *ctx, struct socket *sock)
 			"socket of address family %d not supported", family);
 }
 
-/* "[eventfd]" -> "eventfd"; epoll calls itself "[eventpoll]". */
+/*
+ * Anonymous inodes are named after what they are: "[eventfd]" -> "eventfd",
+ * "inotify", "[io_uring]"...; epoll calls itself "[eventpoll]".
+ */
 static int ckpt_refuse_anon(struct ckpt_ctx *ctx, struct file *file)
 {
 	const char *name = file->f_path.dentry->d_name.name;
@@ -150,8 +153,7 @@ static int ckpt_refuse_anon(struct ckpt_ctx *ctx, struct file *file)
 	if (len >= 2 && name[0] == '[' && name[len - 1] == ']')
 		return ckpt_err(ctx->err, -EOPNOTSUPP, "%.*s not supported",
 				(int)len - 2, name + 1);
-	return ckpt_err(ctx->err, -EOPNOTSUPP, "%s (anonymous inode) not supported",
-			name);
+	return ckpt_err(ctx->err, -EOPNOTSUPP, "%s not supported", name);
 }
 
 /* flock(), fcntl() record locks and leases taken through file. */
