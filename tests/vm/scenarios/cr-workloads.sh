@@ -166,6 +166,7 @@ restart3x() {
 	done
 	sleep "$settle"
 	if why=$(cr_result "$name"); then
+		echo "cr-workloads: $name restart3x: $why"
 		if [ -z "$must" ] || echo "$why" | grep -Eq "$must"; then
 			pass "$name-restart3x"
 		else
@@ -176,7 +177,7 @@ restart3x() {
 	fi
 	cr_cleanup "$name"
 	rm -f "$img"
-	echo "cr-workloads: $name restart3x: $(($(now) - t0))0 ms"
+	echo "cr-workloads: $name restart3x took $(($(now) - t0))0 ms"
 }
 
 # leave_running NAME SETTLE OPTS CMD
@@ -205,6 +206,7 @@ leave_running() {
 	sleep "$settle"
 	sleep 0.3
 	if why=$(cr_result "$name"); then
+		echo "cr-workloads: $name leave-running: $why"
 		pass "$name-leave-running"
 	else
 		fail "$name-leave-running" "$why"

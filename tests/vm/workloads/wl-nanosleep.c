@@ -25,10 +25,17 @@
 #define PER_GAP_NS 1000000000LL
 #define LATE_NS 600000000LL
 
+/* The extremes seen, for the PASS line: how much room the tolerances leave. */
+static int64_t worst_early, worst_late;
+
 static bool in_range(unsigned int i, const char *what, int64_t took, unsigned int gaps)
 {
 	int64_t early = EARLY_NS + (int64_t)gaps * PER_GAP_NS;
 
+	if (SLEEP_NS - took > worst_early)
+		worst_early = SLEEP_NS - took;
+	if (took - SLEEP_NS > worst_late)
+		worst_late = took - SLEEP_NS;
 	if (took >= SLEEP_NS - early && took <= SLEEP_NS + LATE_NS)
 		return true;
 	wl_fail("nanosleep %u %s %lld ms of active time, expected %lld ms (-%lld/+%lld) across %u "
@@ -79,6 +86,7 @@ int main(void)
 				(long long)(took_wall / 1000000));
 		done++;
 	}
-	wl_note("%u sleeps, %u across a checkpoint", done + 1, spanning);
+	wl_note("%u sleeps, %u across a checkpoint; at worst %lld ms short, %lld ms long", done + 1,
+		spanning, (long long)(worst_early / 1000000), (long long)(worst_late / 1000000));
 	return wl_finish();
 }
