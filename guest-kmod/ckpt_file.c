@@ -4,7 +4,8 @@
  * then referred to by objref from every fd and mapping that holds it.
  *
  * Kinds: regular files and directories on real filesystems, the char
- * devices /dev/null, zero, random and urandom, FIFOs (by path) and ends of
+ * devices /dev/null, zero, full, random and urandom (stateless: the
+ * path and the device number say all), FIFOs (by path) and ends of
  * anonymous pipes; the last two refer to a PIPE object (ckpt_pipe.c).
  * Anything else is refused before the checkpoint writes a byte.
  *
@@ -88,6 +89,7 @@ static bool ckpt_chr_allowed(dev_t rdev)
 {
 	return rdev == MKDEV(MEM_MAJOR, 3) ||	/* null */
 	       rdev == MKDEV(MEM_MAJOR, 5) ||	/* zero */
+	       rdev == MKDEV(MEM_MAJOR, 7) ||	/* full */
 	       rdev == MKDEV(MEM_MAJOR, 8) ||	/* random */
 	       rdev == MKDEV(MEM_MAJOR, 9);	/* urandom */
 }

@@ -31,9 +31,9 @@ struct path;
  * Refuse a file that cannot be restored faithfully: sockets, anonymous
  * inodes (eventfd, epoll, signalfd, timerfd, inotify, fanotify, pidfd,
  * io_uring...), ttys, other char and block devices than /dev/null, zero,
- * random and urandom, deleted files and memfds, files on pseudo filesystems
- * (proc, sysfs, cgroup...) or outside the container's root, O_ASYNC, file
- * locks. Records "AF_INET socket not supported" (no location: the caller
+ * full, random and urandom, deleted files and memfds, files on pseudo
+ * filesystems (proc, sysfs, cgroup...) or outside the container's root,
+ * O_ASYNC, file locks. Records "AF_INET socket not supported" (no location: the caller
  * adds "pid 7 fd 4" with ckpt_err_prefix()) and returns an error; 0 if the
  * file is fine.
  */

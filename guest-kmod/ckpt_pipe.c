@@ -360,6 +360,28 @@ struct file *ckpt_pipe_open_end(struct ckpt_ctx *ctx, u32 pipe_ref,
 	return file;
 }
 
+/*
+ * Nobody but the holder may have the FIFO open: another opener (outside
+ * the container) still has the pipe and whatever is left of its data, and
+ * refilling it would duplicate that.
+ */
+static int ckpt_pipe_fifo_alone(struct ckpt_ctx *ctx, struct ckpt_pipe_obj *obj,
+				const char *path)
+{
+	struct pipe_inode_info *pipe = obj->holder->private_data;
+	unsigned int readers, writers;
+
+	pipe_lock(pipe);
+	readers = pipe->readers;
+	writers = pipe->writers;
+	pipe_unlock(pipe);
+	if (readers != 1 || writers != 1)
+		return ckpt_rec_err(ctx, -EBUSY,
+				    "FIFO %s is open outside the container (%u readers, %u writers besides the restart): its data cannot be restored",
+				    path, readers - 1, writers - 1);
+	return 0;
+}
+
 struct file *ckpt_pipe_open_fifo(struct ckpt_ctx *ctx, u32 pipe_ref,
 				 const char *path, u32 f_flags)
 {
@@ -377,7 +399,8 @@ struct file *ckpt_pipe_open_fifo(struct ckpt_ctx *ctx, u32 pipe_ref,
 			return file;
 		obj->holder = file;
 		obj->kind = CKPT_FILE_FIFO;
-		err = ckpt_pipe_fill(ctx, obj, obj->holder);
+		err = ckpt_pipe_fifo_alone(ctx, obj, path) ?:
+		      ckpt_pipe_fill(ctx, obj, obj->holder);
 		if (err)
 			return ERR_PTR(err);
 	}
