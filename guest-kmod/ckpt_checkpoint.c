@@ -156,15 +156,17 @@ static int ckpt_fill_task(struct ckpt_ctx *ctx, struct task_struct *t,
 {
 	pid_t vpid = ckpt_vpid(ctx, t);
 	bool thread = !thread_group_leader(t);
+	/* A thread's parent is its process's: init's threads have none. */
+	pid_t leader_vpid = task_tgid_nr_ns(t, ctx->pidns);
 
 	e->pid = vpid;
-	e->tgid = task_tgid_nr_ns(t, ctx->pidns);
-	e->ppid = vpid == 1 ? 0 : ckpt_parent_vpid(ctx, t);
+	e->tgid = leader_vpid;
+	e->ppid = leader_vpid == 1 ? 0 : ckpt_parent_vpid(ctx, t);
 	e->pgid = task_pgrp_nr_ns(t, ctx->pidns);
 	e->sid = task_session_nr_ns(t, ctx->pidns);
 	e->flags = thread ? CKPT_TASK_F_THREAD : 0;
 	e->exit_signal = thread ? 0 : t->exit_signal;
-	if (vpid != 1 && !e->ppid)
+	if (leader_vpid != 1 && !e->ppid)
 		return ckpt_err(ctx->err, -EINVAL,
 				"pid %d (%s): parent outside the container", vpid,
 				t->comm);
