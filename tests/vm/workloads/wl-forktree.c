@@ -14,8 +14,10 @@
  *   |     +- B2a setpgid(0, B)    session I, group B (joins its uncle's group)
  *   +- C                          session I, group I
  *
+ * A2 and C are cloned with exit signal SIGURG instead of SIGCHLD.
  * Each process records what it sees (pid, ppid, pgid, sid, its comm, its
- * parent-death signal) once the whole tree is built, and checks it again
+ * parent-death signal, its children's exit signals) once the whole tree is
+ * built, and checks it again
  * from inside on SIGTERM, which every parent forwards to its children
  * before reaping them: a child that fails exits 1 and says why in the
  * detail file. The init also checks its children's exit signals.
@@ -23,7 +25,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,14 +40,16 @@ struct node {
 	const char *name;
 	int parent; /* index in tree[], -1 for init */
 	enum { STAY, NEW_SESSION, NEW_GROUP, JOIN_B } group;
-	int pdeath; /* PR_SET_PDEATHSIG value, 0 for none */
+	int pdeath;	 /* PR_SET_PDEATHSIG value, 0 for none */
+	int exit_signal; /* what its parent gets when it exits, 0 for SIGCHLD */
 };
 
 static const struct node tree[] = {
-	{"init", -1, STAY, 0},	   {"A", 0, NEW_SESSION, 0}, {"A1", 1, NEW_GROUP, SIGUSR1},
-	{"A1a", 2, STAY, SIGUSR2}, {"A2", 1, STAY, 0},	     {"B", 0, NEW_GROUP, 0},
-	{"B1", 5, STAY, SIGHUP},   {"B2", 5, NEW_GROUP, 0},  {"B2a", 7, JOIN_B, 0},
-	{"C", 0, STAY, SIGWINCH},
+	{"init", -1, STAY, 0, 0},	  {"A", 0, NEW_SESSION, 0, 0},
+	{"A1", 1, NEW_GROUP, SIGUSR1, 0}, {"A1a", 2, STAY, SIGUSR2, 0},
+	{"A2", 1, STAY, 0, SIGURG},	  {"B", 0, NEW_GROUP, 0, 0},
+	{"B1", 5, STAY, SIGHUP, 0},	  {"B2", 5, NEW_GROUP, 0, 0},
+	{"B2a", 7, JOIN_B, 0, 0},	  {"C", 0, STAY, SIGWINCH, SIGURG},
 };
 #define NR_NODES (int)(sizeof(tree) / sizeof(tree[0]))
 
@@ -55,9 +62,55 @@ struct seen {
 static int self; /* index of this process in tree[] */
 static pid_t kids[MAX_KIDS];
 static int kid_index[MAX_KIDS];
+static int kid_exit_signal[MAX_KIDS]; /* from /proc/PID/stat once the tree is built */
 static int nr_kids;
 static pid_t b_pid;    /* B's pid, for B2a's setpgid */
 static int go_pipe[2]; /* EOF once the tree is complete */
+
+/* Field 38 of /proc/PID/stat: the signal the parent gets when pid exits. */
+static int exit_signal_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int field = 3, fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	for (p += 2; *p && field < 38; p++)
+		field += *p == ' ';
+	return field == 38 ? atoi(p) : -1;
+}
+
+static void record_kids(void)
+{
+	for (int i = 0; i < nr_kids; i++)
+		kid_exit_signal[i] = exit_signal_of(kids[i]);
+}
+
+static void check_kids(void)
+{
+	for (int i = 0; i < nr_kids; i++) {
+		int want =
+			tree[kid_index[i]].exit_signal ? tree[kid_index[i]].exit_signal : SIGCHLD;
+		int now = exit_signal_of(kids[i]);
+
+		if (kid_exit_signal[i] != want)
+			wl_fail("%s: exit_signal %d at setup, wanted %d", tree[kid_index[i]].name,
+				kid_exit_signal[i], want);
+		if (now != kid_exit_signal[i])
+			wl_fail("%s: exit_signal %d, was %d", tree[kid_index[i]].name, now,
+				kid_exit_signal[i]);
+	}
+}
 
 static void look(struct seen *s)
 {
@@ -170,8 +223,10 @@ static void run_node(pid_t parent_pgid, pid_t parent_sid)
 
 	wait_for_tree();
 	look(&was);
+	record_kids();
 	check_shape(&was, parent_pgid, parent_sid);
 	wl_wait_term();
+	check_kids();
 	for (int i = 0; i < nr_kids; i++)
 		kill(kids[i], SIGTERM);
 	look(&now);
@@ -189,7 +244,9 @@ static void spawn_children(void)
 			continue;
 		my_pgid = getpgrp();
 		my_sid = getsid(0);
-		pid = fork();
+		/* fork(), but with the node's exit signal (a raw clone, as fork does it). */
+		pid = (pid_t)syscall(SYS_clone, tree[i].exit_signal ? tree[i].exit_signal : SIGCHLD,
+				     NULL, NULL, NULL, NULL);
 		if (pid < 0) {
 			wl_fail_errno("%s: fork %s", tree[self].name, tree[i].name);
 			continue;
@@ -224,8 +281,10 @@ int main(void)
 	spawn_children();
 	wait_for_tree();
 	look(&was);
+	record_kids();
 	wl_ready();
 	wl_wait_term();
+	check_kids();
 	for (int i = 0; i < nr_kids; i++)
 		kill(kids[i], SIGTERM);
 	look(&now);

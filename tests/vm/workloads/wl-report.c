@@ -260,7 +260,8 @@ void wl_reap(pid_t pid, const char *what)
 	if (pid <= 0)
 		return;
 	do {
-		got = waitpid(pid, &status, 0);
+		/* __WALL: also children with an exit signal other than SIGCHLD. */
+		got = waitpid(pid, &status, __WALL);
 	} while (got < 0 && errno == EINTR);
 	if (got < 0)
 		wl_fail_errno("waitpid(%d) for %s", (int)pid, what);
