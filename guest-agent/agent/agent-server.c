@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agent-client.h"
+#include "agent-error.h"
+#include "agent-listener.h"
+#include "agent-reply.h"
+#include "agent-server.h"
+
+struct _AgentServer {
+	AgentConfig config;
+	AgentListener *vsock;
+	AgentListener *unix_listener;
+	GHashTable *clients; /* AgentClient -> itself; holds the reference */
+	AgentJobTable *jobs;
+	AgentStore *store;
+};
+
+static void refuse_over_limit(AgentServer *s, int fd, const char *peer)
+{
+	g_autoptr(GError) error = g_error_new(
+		AGENT_ERROR, AGENT_ERROR_LIMIT,
+		"%u clients are connected, the limit; try again later", s->config.max_clients);
+	g_autoptr(GBytes) line = agent_reply_error(NULL, error);
+
+	g_message("%s: refused: %s", peer, error->message);
+	/* Best effort on a fresh socket; it is closed either way. */
+	if (send(fd, g_bytes_get_data(line, NULL), g_bytes_get_size(line), MSG_NOSIGNAL) < 0)
+		g_debug("%s: %s", peer, g_strerror(errno));
+	close(fd);
+}
+
+static void on_accept(int fd, const char *peer, gpointer data)
+{
+	AgentServer *s = data;
+	AgentClient *c;
+
+	if (g_hash_table_size(s->clients) >= s->config.max_clients) {
+		refuse_over_limit(s, fd, peer);
+		return;
+	}
+	g_debug("%s: connected", peer);
+	c = agent_client_new(s, fd, peer);
+	g_hash_table_add(s->clients, c);
+}
+
+void agent_server_forget_client(AgentServer *s, AgentClient *c)
+{
+	g_hash_table_remove(s->clients, c);
+}
+
+static void config_clear(AgentConfig *config)
+{
+	g_clear_pointer(&config->unix_path, g_free);
+	g_clear_pointer(&config->allow_cids, g_array_unref);
+	g_clear_pointer(&config->paths, ckpt_paths_free);
+	g_clear_pointer(&config->image_dir, g_free);
+}
+
+AgentServer *agent_server_new(AgentConfig *config, GError **error)
+{
+	AgentServer *s = g_new0(AgentServer, 1);
+
+	s->config = *config;
+	memset(config, 0, sizeof(*config));
+	s->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+					   (GDestroyNotify)agent_client_unref, NULL);
+	s->jobs = agent_job_table_new(s->config.max_jobs);
+	s->store = agent_store_new(s->config.image_dir);
+	if (s->config.vsock_port) {
+		s->vsock = agent_listener_new_vsock(s->config.vsock_port, s->config.allow_cids,
+						    on_accept, s, error);
+		if (!s->vsock)
+			goto fail;
+	}
+	if (s->config.unix_path) {
+		s->unix_listener =
+			agent_listener_new_unix(s->config.unix_path, on_accept, s, error);
+		if (!s->unix_listener)
+			goto fail;
+	}
+	if (!s->vsock && !s->unix_listener) {
+		g_set_error(error, AGENT_ERROR, AGENT_ERROR_INVALID_ARGUMENT,
+			    "nothing to listen on: give a vsock port or --unix PATH");
+		goto fail;
+	}
+	return s;
+fail:
+	agent_server_free(s);
+	return NULL;
+}
+
+void agent_server_free(AgentServer *s)
+{
+	GHashTableIter it;
+	gpointer key;
+
+	if (!s)
+		return;
+	agent_listener_free(s->vsock);
+	agent_listener_free(s->unix_listener);
+	/* Closing removes each client from the table. */
+	while (g_hash_table_size(s->clients)) {
+		g_hash_table_iter_init(&it, s->clients);
+		g_hash_table_iter_next(&it, &key, NULL);
+		agent_client_close(key);
+	}
+	g_hash_table_destroy(s->clients);
+	/* Running jobs hold references to their table: it is left to the exit. */
+	agent_store_free(s->store);
+	config_clear(&s->config);
+	g_free(s);
+}
+
+const AgentConfig *agent_server_get_config(AgentServer *s)
+{
+	return &s->config;
+}
+
+AgentJobTable *agent_server_get_jobs(AgentServer *s)
+{
+	return s->jobs;
+}
+
+AgentStore *agent_server_get_store(AgentServer *s)
+{
+	return s->store;
+}
+
+const CkptPaths *agent_server_get_paths(AgentServer *s)
+{
+	return s->config.paths;
+}
+
+guint agent_server_get_n_clients(AgentServer *s)
+{
+	return g_hash_table_size(s->clients);
+}
+
+static void on_child_exit(GPid pid, gint status, gpointer data)
+{
+	g_debug("container init %d ended (status 0x%x)", (int)pid, status);
+	g_spawn_close_pid(pid);
+}
+
+void agent_server_watch_child(AgentServer *s, GPid pid)
+{
+	/* Thread-safe: attaches to the main context, which reaps the child. */
+	g_child_watch_add(pid, on_child_exit, NULL);
+}
