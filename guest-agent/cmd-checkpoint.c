@@ -5,6 +5,7 @@
  * leave it frozen. Statistics go to stderr with --verbose: stdout may be
  * the image.
  */
+#include <signal.h>
 #include <stdio.h>
 
 #include "ckpt-cmd.h"
@@ -37,6 +38,7 @@ int ckpt_cmd_checkpoint(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) octx = g_option_context_new("NAME -o FILE|-");
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GCancellable) cancel = NULL;
 	g_autoptr(CkptContainer) c = NULL;
 	g_autoptr(CkptImageOutput) out = NULL;
 	CkptCheckpointOptions o = {0};
@@ -69,7 +71,10 @@ int ckpt_cmd_checkpoint(int argc, char **argv)
 		return ckpt_cmd_fail(error);
 	o.commit = commit_output;
 	o.commit_data = out;
-	if (!ckpt_container_checkpoint(c, ckpt_image_output_get_fd(out), &o, &r, NULL, &error))
+	/* A reader that goes away must fail the write, not kill us mid-freeze. */
+	signal(SIGPIPE, SIG_IGN);
+	cancel = ckpt_cmd_cancel_on_signals();
+	if (!ckpt_container_checkpoint(c, ckpt_image_output_get_fd(out), &o, &r, cancel, &error))
 		return ckpt_cmd_fail(error);
 	if (verbose)
 		fprintf(stderr,

@@ -15,6 +15,7 @@ int ckpt_cmd_freeze(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) octx = g_option_context_new("NAME");
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GCancellable) cancel = NULL;
 	g_autoptr(CkptContainer) c = NULL;
 	gint64 timeout_ms;
 
@@ -30,7 +31,8 @@ int ckpt_cmd_freeze(int argc, char **argv)
 	if (!ckpt_cmd_timeout_ms(timeout_s, &timeout_ms))
 		return ckpt_cmd_usage("--timeout must not be negative");
 	c = ckpt_cmd_open_container(args[0], TRUE, &error);
-	if (!c || !ckpt_container_freeze(c, timeout_ms, NULL, &error))
+	cancel = ckpt_cmd_cancel_on_signals();
+	if (!c || !ckpt_container_freeze(c, timeout_ms, cancel, &error))
 		return ckpt_cmd_fail(error);
 	return 0;
 }

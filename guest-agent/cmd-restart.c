@@ -54,6 +54,7 @@ int ckpt_cmd_restart(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) octx = g_option_context_new("NAME -i FILE|-");
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GCancellable) cancel = NULL;
 	g_autoptr(CkptContainer) c = NULL;
 	CkptRestartOptions o = {0};
 	CkptRestartResult r;
@@ -83,7 +84,8 @@ int ckpt_cmd_restart(int argc, char **argv)
 	fd = open_image(input, &error);
 	if (fd < 0)
 		return ckpt_cmd_fail(error);
-	if (!ckpt_container_restart(c, fd, &o, &r, NULL, &error))
+	cancel = ckpt_cmd_cancel_on_signals();
+	if (!ckpt_container_restart(c, fd, &o, &r, cancel, &error))
 		return ckpt_cmd_fail(error);
 	printf("%d\n", (int)r.init_pid);
 	if (verbose)

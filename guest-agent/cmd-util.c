@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cmd-util.h"
 
@@ -49,4 +53,46 @@ gboolean ckpt_cmd_timeout_ms(double seconds, gint64 *ms)
 	if (*ms == 0)
 		*ms = 1;
 	return TRUE;
+}
+
+static GCancellable *signal_cancellable;
+static pthread_t main_thread;
+static sigset_t cancel_signals;
+
+static void on_poke(int sig)
+{
+	/* Only there to make a blocking call return EINTR. */
+}
+
+static gpointer signal_thread(gpointer data)
+{
+	int sig;
+
+	if (sigwait(&cancel_signals, &sig) != 0)
+		return NULL;
+	fprintf(stderr, "%s: %s: cancelling (again to quit at once)\n", g_get_prgname(),
+		strsignal(sig));
+	g_cancellable_cancel(signal_cancellable);
+	pthread_kill(main_thread, SIGUSR1);
+	if (sigwait(&cancel_signals, &sig) == 0)
+		_exit(128 + sig);
+	return NULL;
+}
+
+GCancellable *ckpt_cmd_cancel_on_signals(void)
+{
+	struct sigaction poke = {.sa_handler = on_poke}; /* no SA_RESTART */
+
+	if (signal_cancellable)
+		return g_object_ref(signal_cancellable);
+	sigemptyset(&cancel_signals);
+	sigaddset(&cancel_signals, SIGINT);
+	sigaddset(&cancel_signals, SIGTERM);
+	sigaddset(&cancel_signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &cancel_signals, NULL);
+	sigaction(SIGUSR1, &poke, NULL);
+	main_thread = pthread_self();
+	signal_cancellable = g_cancellable_new();
+	g_thread_unref(g_thread_new("signals", signal_thread, NULL));
+	return g_object_ref(signal_cancellable);
 }

@@ -7,7 +7,7 @@
 #ifndef CKPT_CMD_UTIL_H
 #define CKPT_CMD_UTIL_H
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "ckpt-guest.h"
 
@@ -25,6 +25,15 @@ int ckpt_cmd_usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* The container NAME under the default paths, locked unless lock is FALSE. */
 CkptContainer *ckpt_cmd_open_container(const char *name, gboolean lock, GError **error);
+
+/*
+ * A GCancellable that SIGINT, SIGTERM or SIGHUP cancel, so that a command
+ * interrupted by the user still rolls back (thaws the container, kills a
+ * half-restarted one). The signals are handled by a thread; it also pokes
+ * the main thread with SIGUSR1 to break a blocking /dev/ckpt call. A
+ * second signal ends the process at once.
+ */
+GCancellable *ckpt_cmd_cancel_on_signals(void);
 
 /* Seconds from --timeout (0: the default) to milliseconds; FALSE if negative. */
 gboolean ckpt_cmd_timeout_ms(double seconds, gint64 *ms);

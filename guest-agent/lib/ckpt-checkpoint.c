@@ -89,6 +89,9 @@ gboolean ckpt_container_checkpoint(CkptContainer *c, int fd, const CkptCheckpoin
 	if (!ckpt_device_checkpoint(dev, st.init_pid, fd, &result->bytes, &local))
 		goto fail;
 	result->write_us = g_get_monotonic_time() - t0;
+	/* Cancelled during the write: the image is whole, but not wanted. */
+	if (g_cancellable_set_error_if_cancelled(cancellable, &local))
+		goto fail;
 	t0 = g_get_monotonic_time();
 	if (o->commit && !o->commit(o->commit_data, result, &local))
 		goto fail;

@@ -51,8 +51,10 @@ gboolean ckpt_checkpoint_mode_parse(const char *text, CkptCheckpointMode *mode, 
 
 /*
  * Checkpoints container c (locked by the caller) into fd. Cancelling
- * interrupts the freeze; the module's write itself ends early only when
- * fd fails (a socket shut down, say).
+ * interrupts the freeze, and is checked again once the module wrote the
+ * image (before the commit); the module's write itself ends early only
+ * when fd fails (a socket shut down, say) or the calling thread gets a
+ * signal it handles.
  */
 gboolean ckpt_container_checkpoint(CkptContainer *c, int fd, const CkptCheckpointOptions *options,
 				   CkptCheckpointResult *result, GCancellable *cancellable,
