@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,9 +12,44 @@
 #include "ckpt-restart.h"
 #include "ckpt-restorer.h"
 
+typedef struct {
+	CkptContainerSetup setup;
+	gint32 last_pid; /* the highest pid of the tree */
+} RestartSetup;
+
+/*
+ * The pid namespace hands out pids after ns_last_pid: after the highest
+ * restored one, as it did before the checkpoint (set_tid does not move
+ * it). Written through the container's own /proc.
+ */
+static bool set_last_pid(gint32 pid, char *err, size_t err_len)
+{
+	static const char path[] = "/proc/sys/kernel/ns_last_pid";
+	char text[16];
+	CkptRawMsg m;
+	long fd, n;
+
+	ckpt_raw_msg_init(&m, text, sizeof(text));
+	ckpt_raw_msg_int(&m, pid);
+	fd = ckpt_raw_syscall4(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0);
+	n = fd < 0 ? fd : ckpt_raw_syscall3(SYS_write, fd, text, m.len);
+	if (fd >= 0)
+		ckpt_raw_syscall1(SYS_close, fd);
+	if (n >= 0)
+		return true;
+	ckpt_raw_msg_init(&m, err, err_len);
+	ckpt_raw_msg_str(&m, "write ");
+	ckpt_raw_msg_str(&m, path);
+	ckpt_raw_msg_errno(&m, n);
+	return false;
+}
+
 static bool setup_init(void *data, char *err, size_t err_len)
 {
-	return ckpt_container_setup_apply(data, err, err_len);
+	const RestartSetup *rs = data;
+
+	return ckpt_container_setup_apply(&rs->setup, err, err_len) &&
+	       set_last_pid(rs->last_pid, err, err_len);
 }
 
 /*
@@ -68,7 +104,7 @@ gboolean ckpt_container_restart(CkptContainer *c, int image_fd, const CkptRestar
 	g_autofree guint8 *tree_buf = NULL;
 	g_autofree char *log_path = ckpt_container_get_log_path(c);
 	g_autoptr(GError) local = NULL;
-	CkptContainerSetup setup;
+	RestartSetup setup;
 	CkptRestorerConfig rc;
 	CkptContainerStatus st;
 	CkptCgroup *cg;
@@ -115,12 +151,17 @@ gboolean ckpt_container_restart(CkptContainer *c, int image_fd, const CkptRestar
 	if (!cg)
 		goto fail;
 
-	setup = (CkptContainerSetup){
-		.rootfs = o->rootfs,
-		.hostname = ckpt_restore_tree_get_nodename(tree),
-		.domainname = ckpt_restore_tree_get_domainname(tree),
-		.log_path = o->rootfs && o->log ? log_path : NULL,
+	setup = (RestartSetup){
+		.setup =
+			{
+				.rootfs = o->rootfs,
+				.hostname = ckpt_restore_tree_get_nodename(tree),
+				.domainname = ckpt_restore_tree_get_domainname(tree),
+				.log_path = o->rootfs && o->log ? log_path : NULL,
+			},
 	};
+	for (guint32 i = 0; i < tree->nr_tasks; i++)
+		setup.last_pid = MAX(setup.last_pid, tree->tasks[i].rec.pid);
 	rc = (CkptRestorerConfig){
 		.tree = tree,
 		.ns_flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS,
