@@ -42,6 +42,8 @@ await() {
 assert_eq guest-cid "$CKPT_VM_CID" "$(vsock-test local-cid 2>&1)"
 
 vsock-test serve vsock:$SERVE_PORT >/tmp/serve.log 2>&1 &
+# The host connects as soon as we say we are ready: be listening by then.
+wait_for 60 grep -q serving /tmp/serve.log || fail serve "vsock-test serve: $(cat /tmp/serve.log)"
 
 if [ "$CKPT_BOOT" = 2 ]; then
 	# A new QEMU and guest kernel against the daemon that served boot 1.
