@@ -37,6 +37,8 @@ static struct worker workers[WORKERS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static int woken;
+/* Set by main once it has looked at /proc/self/task: workers run until then. */
+static volatile int stop_workers;
 
 static uint64_t tls_expected(int index)
 {
@@ -90,7 +92,7 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&lock);
 		check_identity(w, tls_addr);
 	} else {
-		while (!wl_term) {
+		while (!stop_workers) {
 			w->rounds++;
 			check_identity(w, tls_addr);
 			if (wl_failed())
@@ -157,6 +159,7 @@ int main(void)
 	if (tls_value != 0x5a5a)
 		wl_fail("main: TLS value %#llx, expected 0x5a5a", (unsigned long long)tls_value);
 	check_tasks(main_tid);
+	stop_workers = 1;
 	pthread_mutex_lock(&lock);
 	woken = 1;
 	pthread_cond_signal(&wake);
