@@ -13,7 +13,8 @@
 #
 # /extra holds: config (RUNS=, MIB=, CRIU=0 to leave CRIU out, MODULE= for
 # a ckpt.ko to load instead of the image's, VARIANTS="NAME=KO..." for
-# variant modules that get rounds of their own, each loaded in turn), cr-bench-wl, cr-bench-time, and criu-root/,
+# variant modules that get rounds of their own, each loaded in turn,
+# PROFILE=1 for a last round under perf, with perf in perf-root/), cr-bench-wl, cr-bench-time, and criu-root/,
 # Debian's criu with every library it loads at its host path.
 . /lib/ckpt-test.sh
 
@@ -38,17 +39,17 @@ proc_dead() {
 	proc_gone "$1" || [ "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)" = Z ]
 }
 
-# install_criu: criu and the libraries it loads, each only where the guest
+# install_root DIR: a program and the libraries it loads, copied from DIR
+# (a tree of host paths) into the guest's root, each only where the guest
 # has no file of that name yet (the overlay holds some of them already).
-install_criu() {
+install_root() {
 	local f dst
-	for f in $(cd /extra/criu-root && find . -type f); do
+	for f in $(cd "$1" && find . -type f); do
 		dst=${f#.}
 		if [ ! -e "$dst" ]; then
-			mkdir -p "${dst%/*}" && cp "/extra/criu-root$dst" "$dst" || return 1
+			mkdir -p "${dst%/*}" && cp -p "$1$dst" "$dst" || return 1
 		fi
 	done
-	chmod 755 /usr/sbin/criu
 }
 
 # verify TEST WL PID: asks workload WL (pid PID) to check its memory and its
@@ -218,6 +219,50 @@ variant_rounds() {
 	load_module "$CKPT_KO"
 }
 
+# profile WHAT CMD...: runs CMD under a system-wide perf (cpu-clock samples:
+# TCG has no PMU) and prints its flat profile as "PROFILE WHAT ..." lines.
+profile() {
+	local what=$1 st
+	shift
+	perf record -a -e cpu-clock -F 2000 -o "$B/perf.data" -- "$@" >"$B/out" 2>"$B/perf.err"
+	st=$?
+	perf report -i "$B/perf.data" --stdio --no-children --sort dso,sym --percent-limit 0.5 \
+		2>>"$B/perf.err" | grep -v '^#' | grep -v '^$' | head -n 40 |
+		while read -r line; do echo "PROFILE $what $line"; done
+	return "$st"
+}
+
+# profile_round MIB: one more checkpoint and restart of each tool, profiled.
+profile_round() {
+	local mib=$1 pid spid
+	rm -f "$B"/prof.* "$IMG"
+	ckpt run bench-prof -- /extra/cr-bench-wl "$B" prof "$mib" >/dev/null &&
+		wait_ready prof &&
+		profile ckpt-checkpoint ckpt checkpoint bench-prof -o "$IMG" &&
+		profile ckpt-restart ckpt restart bench-prof -i "$IMG" ||
+		fail profile-ckpt "$(tail -n 3 "$B/out" "$B/perf.err")"
+	ckpt kill bench-prof >/dev/null 2>&1
+	rm -f "$IMG"
+	[ "$CRIU" = 1 ] || return 0
+
+	rm -rf "$CRIU_IMG" "$B/criu-work" "$B"/prof.*
+	mkdir -p "$CRIU_IMG" "$B/criu-work"
+	setsid /extra/cr-bench-wl "$B" prof "$mib" </dev/null >/dev/null 2>&1 &
+	spid=$!
+	wait_ready prof || return 1
+	pid=$(cat "$B/prof.ready")
+	pid=${pid#pid }
+	pid=${pid%% *}
+	profile criu-dump criu dump -t "$pid" -D "$CRIU_IMG" -W "$B/criu-work" -o dump.log ||
+		fail profile-criu "criu dump failed"
+	[ "$spid" = "$pid" ] && wait "$spid"
+	wait_for 60 proc_gone "$pid"
+	profile criu-restore criu restore -D "$CRIU_IMG" -W "$B/criu-work" -o restore.log -d ||
+		fail profile-criu "criu restore failed"
+	kill -KILL "$pid" 2>/dev/null
+	rm -rf "$CRIU_IMG"
+}
+
 # dd_round RUN MIB: the same bytes written to the same tmpfs, the raw limit.
 dd_round() {
 	local run=$1 mib=$2
@@ -235,7 +280,7 @@ dd_round() {
 [ -n "${MODULE:-}" ] && CKPT_KO=$MODULE
 require_ckpt
 if [ "$CRIU" = 1 ]; then
-	check criu-install install_criu
+	check criu-install install_root /extra/criu-root
 	check criu-check criu check
 fi
 echo "INFO runs=$RUNS mib=$MIB cpus=$(grep -c ^processor /proc/cpuinfo)" \
@@ -255,4 +300,7 @@ while [ "$run" -le "$RUNS" ]; do
 	dd_round "$run" "$MIB"
 	run=$((run + 1))
 done
+if [ "${PROFILE:-0}" = 1 ]; then
+	check perf-install install_root /extra/perf-root && profile_round "$MIB"
+fi
 unload_ckpt
