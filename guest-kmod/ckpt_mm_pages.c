@@ -28,6 +28,7 @@
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/swapops.h>
+#include <linux/xarray.h>
 
 #include "ckpt_mm.h"
 #include "ckpt_resolve.h"
@@ -207,37 +208,62 @@ static const struct mm_walk_ops ckpt_mm_walk_ops = {
 /* ---- shared anonymous memory ------------------------------------------- */
 
 /*
- * The pages of a shmem object that exist: resident or swapped out. The
- * mapping covers the whole object (ckpt_mm.c refuses anything else), so
- * offset o of the object is at vm_start + o. SEEK_DATA counts swapped-out
- * pages as data, and is the exported way to skip holes.
+ * The pages of a shmem object that exist: in its page cache, or swapped
+ * out (a value entry in the cache). The mapping covers the whole object
+ * (ckpt_vma.c refuses anything else), so page i of the object is at
+ * vm_start + i pages. The cache is read under RCU as the page cache's own
+ * lookups do; SEEK_DATA would say the same but takes the inode lock, which
+ * ranks above the mmap_lock held here.
  */
 static int ckpt_mm_find_shmem(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 			      struct ckpt_mm_runs *runs)
 {
-	struct file *file = vma->vm_file;
-	loff_t size = i_size_read(file_inode(file));
-	loff_t pos = 0, data, hole;
-	int err;
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	pgoff_t last = vma_pages(vma) - 1, next = 0;
+	XA_STATE(xas, &mapping->i_pages, 0);
+	void *entry;
+	int err = 0;
 
-	size = min_t(loff_t, size, vma->vm_end - vma->vm_start);
-	while (pos < size) {
-		data = vfs_llseek(file, pos, SEEK_DATA);
-		if (data == -ENXIO || data >= size)
-			break;
-		hole = data < 0 ? data : vfs_llseek(file, data, SEEK_HOLE);
-		if (hole < 0)
-			return ckpt_err(ctx->err, (int)hole,
-					"shared memory 0x%lx-0x%lx: cannot find its pages (error %lld)",
-					vma->vm_start, vma->vm_end, hole);
-		data = round_down(data, PAGE_SIZE);
-		hole = min_t(loff_t, round_up(hole, PAGE_SIZE), size);
-		err = ckpt_mm_runs_add(runs, vma->vm_start + data,
-				       (hole - data) >> PAGE_SHIFT);
+	rcu_read_lock();
+	xas_for_each(&xas, entry, last) {
+		pgoff_t index = xas.xa_index, nr = 1, end;
+
+		if (xas_retry(&xas, entry))
+			continue;
+		if (!xa_is_value(entry)) {
+			struct folio *folio = entry;
+
+			if (!folio_try_get_rcu(folio)) {
+				xas_reset(&xas);
+				continue;
+			}
+			if (unlikely(folio != xas_reload(&xas))) {
+				folio_put(folio);
+				xas_reset(&xas);
+				continue;
+			}
+			index = folio->index;
+			nr = folio_nr_pages(folio);
+			folio_put(folio);
+		}
+		index = max(index, next);
+		end = min(index + nr, last + 1);
+		if (end <= index)
+			continue;
+		next = end;
+		/* the page list may grow: leave RCU for it */
+		xas_pause(&xas);
+		rcu_read_unlock();
+		err = ckpt_mm_runs_add(runs, vma->vm_start + (index << PAGE_SHIFT),
+				       end - index);
+		cond_resched();
+		rcu_read_lock();
 		if (err)
-			return ckpt_err(ctx->err, err, "no memory for the page list");
-		pos = hole;
+			break;
 	}
+	rcu_read_unlock();
+	if (err)
+		return ckpt_err(ctx->err, err, "no memory for the page list");
 	return 0;
 }
 

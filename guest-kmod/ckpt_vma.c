@@ -8,9 +8,9 @@
  * after fork), the vdso or its vvar area. Anything else is refused before
  * the checkpoint writes a byte, naming pid and address.
  *
- * At restart every VMA is mapped at its address with vm_mmap(), writable
- * while its pages are copied in (ckpt_mm_pages.c), then given its real
- * protection and its madvise()/mlock() flags.
+ * At restart every VMA is mapped at its address with vm_mmap() and given
+ * its madvise() flags; it is writable while its pages are copied in
+ * (ckpt_mm_pages.c), then gets its real protection, and mlock().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
