@@ -73,6 +73,8 @@ int ckpt_cmd_restart(int argc, char **argv)
 		return ckpt_cmd_usage("missing -i FILE|-");
 	if (!ckpt_cmd_timeout_ms(timeout_s, &o.timeout_ms))
 		return ckpt_cmd_usage("--timeout must not be negative");
+	if (rootfs && !ckpt_cmd_absolute_dir(&rootfs, &error))
+		return ckpt_cmd_fail(error);
 	o.rootfs = rootfs;
 	o.log = log;
 	o.frozen = frozen;

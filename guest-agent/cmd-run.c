@@ -45,6 +45,8 @@ int ckpt_cmd_run(int argc, char **argv)
 	if (!args[1])
 		return ckpt_cmd_usage("missing the command to run (after --)");
 
+	if (rootfs && !ckpt_cmd_absolute_dir(&rootfs, &error))
+		return ckpt_cmd_fail(error);
 	c = ckpt_cmd_open_container(args[0], TRUE, &error);
 	if (!c)
 		return ckpt_cmd_fail(error);

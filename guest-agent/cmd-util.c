@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -43,6 +45,24 @@ CkptContainer *ckpt_cmd_open_container(const char *name, gboolean lock, GError *
 	if (!c || (lock && !ckpt_container_lock(c, error)))
 		return NULL;
 	return g_steal_pointer(&c);
+}
+
+gboolean ckpt_cmd_absolute_dir(char **path, GError **error)
+{
+	g_autofree char *real = realpath(*path, NULL);
+
+	if (!real) {
+		ckpt_set_error_errno(error, errno, "rootfs %s", *path);
+		return FALSE;
+	}
+	if (!g_file_test(real, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, CKPT_GUEST_ERROR, CKPT_GUEST_ERROR_INVALID,
+			    "rootfs %s is not a directory", *path);
+		return FALSE;
+	}
+	g_free(*path);
+	*path = g_steal_pointer(&real);
+	return TRUE;
 }
 
 gboolean ckpt_cmd_timeout_ms(double seconds, gint64 *ms)

@@ -35,6 +35,9 @@ CkptContainer *ckpt_cmd_open_container(const char *name, gboolean lock, GError *
  */
 GCancellable *ckpt_cmd_cancel_on_signals(void);
 
+/* Replaces *path by its canonical absolute form; it must be a directory. */
+gboolean ckpt_cmd_absolute_dir(char **path, GError **error);
+
 /* Seconds from --timeout (0: the default) to milliseconds; FALSE if negative. */
 gboolean ckpt_cmd_timeout_ms(double seconds, gint64 *ms);
 
