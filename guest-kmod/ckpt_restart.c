@@ -492,7 +492,14 @@ long ckpt_restart_task(struct ckpt_errctx *err, struct ckpt_ctx *ctx)
 
 	/* Our pidns may only be known now: wake those who waited for it. */
 	wake_up_all(&ctx->waitq);
-	ret = wait_event_killable(ctx->waitq, READ_ONCE(ctx->turn) == i ||
+	/*
+	 * Nobody starts before everyone has joined: a leader's turn replaces
+	 * the mm and fd table its threads share, so they must already be
+	 * parked in here, not running user code.
+	 */
+	ret = wait_event_killable(ctx->waitq,
+				  (READ_ONCE(ctx->turn) == i &&
+				   READ_ONCE(ctx->nr_joined) == ctx->nr_tasks) ||
 				  READ_ONCE(ctx->state) == CKPT_RESTART_FAILED);
 	if (ret || READ_ONCE(ctx->state) == CKPT_RESTART_FAILED) {
 		ret = ckpt_err(err, -ECANCELED, "pid %d: the restart failed elsewhere",

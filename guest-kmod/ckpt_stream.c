@@ -129,10 +129,14 @@ int ckpt_write_flush(struct ckpt_ctx *ctx)
 			return ckpt_err(ctx->err, -EINTR,
 					"writing the image at byte %llu: interrupted",
 					s->offset - s->buf_pos + done);
+		if (n == -EPIPE)
+			return ckpt_err(ctx->err, n,
+					"writing the image at byte %llu: the reader closed the stream (EPIPE)",
+					s->offset - s->buf_pos + done);
 		if (n < 0)
 			return ckpt_err(ctx->err, n,
-					"writing the image at byte %llu: error %zd",
-					s->offset - s->buf_pos + done, n);
+					"writing the image at byte %llu: %pe",
+					s->offset - s->buf_pos + done, ERR_PTR(n));
 		if (n == 0)
 			return ckpt_err(ctx->err, -EIO,
 					"writing the image at byte %llu: no progress",
@@ -260,7 +264,7 @@ static int ckpt_stream_fill(struct ckpt_ctx *ctx, size_t want)
 		if (n == -EINTR || n == -ERESTARTSYS || fatal_signal_pending(current))
 			return ckpt_rec_err(ctx, -EINTR, "reading: interrupted");
 		if (n < 0)
-			return ckpt_rec_err(ctx, n, "reading: error %zd", n);
+			return ckpt_rec_err(ctx, n, "reading: %pe", ERR_PTR(n));
 		if (n == 0)
 			return ckpt_rec_err(ctx, -EINVAL,
 					    "truncated: the image ends at byte %llu",
