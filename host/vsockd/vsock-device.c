@@ -31,7 +31,8 @@ struct VsockDevice {
 	GQueue rsts;	   /* PendingRst, owned */
 	guint32 next_host_port;
 	guint work_id;
-	gboolean busy; /* inside process_*(): defer, don't recurse */
+	gboolean busy;	       /* inside process_*(): defer, don't recurse */
+	gboolean last_was_rst; /* rx fairness between resets and connections */
 	RateLimit rl_ring;
 	RateLimit rl_packet;
 	VsockDeviceStats stats;
@@ -495,11 +496,15 @@ static gboolean process_rx(VsockDevice *dev)
 			virtqueue_push(vq, dev->elem.head, 0);
 			continue;
 		}
-		if (!g_queue_is_empty(&dev->rsts)) {
+		/* Alternate with connections: a guest drawing RSTs can't starve them. */
+		if (!g_queue_is_empty(&dev->rsts) &&
+		    (g_queue_is_empty(&dev->ready) || !dev->last_was_rst)) {
 			virtqueue_push(vq, dev->elem.head, (guint32)fill_rst(dev, &dev->elem));
 			dev->stats.packets_to_guest++;
+			dev->last_was_rst = TRUE;
 			continue;
 		}
+		dev->last_was_rst = FALSE;
 		conn = g_queue_pop_head(&dev->ready);
 		conn->queued = FALSE;
 		used = vsock_conn_fill_rx(conn, dev->elem.in, dev->elem.in_num,
