@@ -31,6 +31,14 @@ const char *agent_error_class_name(AgentErrorClass klass)
 	return (guint)klass < AGENT_ERROR_N_CLASSES ? class_names[klass] : NULL;
 }
 
+AgentErrorClass agent_error_class_from_name(const char *name)
+{
+	for (guint i = 0; i < AGENT_ERROR_N_CLASSES; i++)
+		if (g_strcmp0(class_names[i], name) == 0)
+			return (AgentErrorClass)i;
+	return AGENT_ERROR_FAILED;
+}
+
 static AgentErrorClass from_guest(gint code)
 {
 	switch ((CkptGuestError)code) {

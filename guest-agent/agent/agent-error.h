@@ -39,6 +39,9 @@ typedef enum {
 /* "parse-error", "busy"...; NULL past the end. */
 const char *agent_error_class_name(AgentErrorClass klass);
 
+/* The class named name; AGENT_ERROR_FAILED for a name this agent does not know. */
+AgentErrorClass agent_error_class_from_name(const char *name);
+
 /* The class of any error the agent may meet (libckptguest, GIO, its own). */
 AgentErrorClass agent_error_class_of(const GError *error);
 

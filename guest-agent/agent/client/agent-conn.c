@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agent-conn.h"
+#include "agent-error.h"
+
+#define REPLY_MAX (4 * 1024 * 1024)
+#define CHUNK (256 * 1024)
+
+AgentConn *agent_conn_new(int fd, const char *endpoint, gint64 timeout_ms)
+{
+	AgentConn *c = g_new0(AgentConn, 1);
+
+	/* Non-blocking, so every wait has the timeout. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	c->fd = fd;
+	c->next_id = 1;
+	c->endpoint = g_strdup(endpoint);
+	agent_io_init(&c->io, fd, NULL, timeout_ms, "agent connection");
+	return c;
+}
+
+void agent_conn_free(AgentConn *c)
+{
+	if (!c)
+		return;
+	agent_io_clear(&c->io);
+	close(c->fd);
+	g_free(c->endpoint);
+	g_free(c);
+}
+
+void agent_stream_result_clear(AgentStreamResult *r)
+{
+	if (r->final)
+		json_object_unref(r->final);
+	r->final = NULL;
+}
+
+JsonObject *agent_conn_parse_reply(const char *line, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) local = NULL;
+	JsonObject *obj;
+	JsonObject *err;
+
+	if (!json_parser_load_from_data(parser, line, -1, &local) ||
+	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+		g_set_error(error, AGENT_ERROR, AGENT_ERROR_PARSE, "agent replied \"%.80s\": %s",
+			    line, local ? local->message : "not an object");
+		return NULL;
+	}
+	obj = json_node_get_object(json_parser_get_root(parser));
+	if (json_object_has_member(obj, "return") &&
+	    JSON_NODE_HOLDS_OBJECT(json_object_get_member(obj, "return")))
+		return json_object_ref(json_object_get_object_member(obj, "return"));
+	if (json_object_has_member(obj, "error") &&
+	    JSON_NODE_HOLDS_OBJECT(json_object_get_member(obj, "error"))) {
+		err = json_object_get_object_member(obj, "error");
+		g_set_error(error, AGENT_ERROR,
+			    agent_error_class_from_name(
+				    json_object_get_string_member_with_default(err, "class", "")),
+			    "%s", json_object_get_string_member_with_default(err, "desc", "?"));
+		return NULL;
+	}
+	g_set_error(error, AGENT_ERROR, AGENT_ERROR_PARSE,
+		    "agent replied \"%.80s\": neither return nor error", line);
+	return NULL;
+}
+
+/* The next reply line, skipping the sync delimiter. */
+static char *read_reply_line(AgentConn *c, GError **error)
+{
+	char *line = agent_io_read_line(&c->io, REPLY_MAX, error);
+
+	if (line && (guint8)line[0] == 0xFF)
+		memmove(line, line + 1, strlen(line));
+	return line;
+}
+
+static gboolean send_request(AgentConn *c, const char *execute, JsonObject *args, gint64 id,
+			     GError **error)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+	gsize len;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "execute");
+	json_builder_add_string_value(b, execute);
+	if (args) {
+		JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+		json_node_set_object(node, args);
+		json_builder_set_member_name(b, "arguments");
+		json_builder_add_value(b, node);
+	}
+	json_builder_set_member_name(b, "id");
+	json_builder_add_int_value(b, id);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, &len);
+	return agent_io_write(&c->io, text, len, error) && agent_io_write(&c->io, "\n", 1, error);
+}
+
+JsonObject *agent_conn_call(AgentConn *c, const char *execute, JsonObject *args, GError **error)
+{
+	gint64 id = c->next_id++;
+	g_autofree char *line = NULL;
+
+	if (!send_request(c, execute, args, id, error))
+		return NULL;
+	line = read_reply_line(c, error);
+	if (!line) {
+		g_prefix_error(error, "%s: waiting for the reply to %s: ", c->endpoint, execute);
+		return NULL;
+	}
+	return agent_conn_parse_reply(line, error);
+}
+
+JsonObject *agent_conn_attach(AgentConn *c, const char *token, GError **error)
+{
+	g_autoptr(JsonObject) args = json_object_new();
+
+	json_object_set_string_member(args, "token", token);
+	return agent_conn_call(c, "stream-attach", args, error);
+}
+
+/* The data connection's last word: {"return": job} or {"error": ...}. */
+static gboolean read_final(AgentConn *c, AgentStreamResult *r, GError **error)
+{
+	g_autofree char *line = agent_io_read_line(&c->io, REPLY_MAX, error);
+
+	if (!line) {
+		g_prefix_error(error, "reading the job's final status: ");
+		return FALSE;
+	}
+	r->final = agent_conn_parse_reply(line, error);
+	return r->final != NULL;
+}
+
+static gboolean write_fd(int fd, const guint8 *p, gsize len, GError **error)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			g_set_error(error, AGENT_ERROR, AGENT_ERROR_FAILED, "writing the image: %s",
+				    n < 0 ? g_strerror(errno) : "no progress");
+			return FALSE;
+		}
+		p += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOptions *o,
+				  AgentStreamResult *r, GError **error)
+{
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	g_autofree guint8 *buf = g_malloc(AGENT_FRAME_MAX);
+	guint8 tr[AGENT_TRAILER_SIZE];
+	g_autoptr(GError) verify_error = NULL;
+	AgentTrailer trailer;
+	guint8 hdr[4];
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		guint32 len;
+
+		if (!agent_io_read_exact(&c->io, hdr, 4, "a frame header", error))
+			return FALSE;
+		len = agent_frame_header_decode(hdr);
+		if (len == AGENT_FRAME_STATUS) {
+			/* The job failed before the end: its status says why. */
+			if (read_final(c, r, error)) {
+				g_set_error(error, AGENT_ERROR, AGENT_ERROR_STREAM,
+					    "the agent ended the stream after %" G_GUINT64_FORMAT
+					    " bytes without a trailer",
+					    r->bytes);
+			}
+			return FALSE;
+		}
+		if (len == AGENT_FRAME_END)
+			break;
+		if (len > AGENT_FRAME_MAX) {
+			g_set_error(error, AGENT_ERROR, AGENT_ERROR_STREAM,
+				    "frame of %u bytes at byte %" G_GUINT64_FORMAT, len, r->bytes);
+			return FALSE;
+		}
+		if (!agent_io_read_exact(&c->io, buf, len, "a frame", error) ||
+		    !write_fd(out_fd, buf, len, error))
+			return FALSE;
+		g_checksum_update(sum, buf, len);
+		r->bytes += len;
+		if (o->drop_after && r->bytes >= o->drop_after) {
+			/* A host that goes away mid-stream, as a test asks. */
+			shutdown(c->fd, SHUT_RDWR);
+			r->dropped = TRUE;
+			return TRUE;
+		}
+	}
+	if (!agent_io_read_exact(&c->io, tr, sizeof(tr), "the trailer", error) ||
+	    !agent_trailer_decode(tr, &trailer, error))
+		return FALSE;
+	g_checksum_get_digest(sum, r->sha256, &(gsize){AGENT_SHA256_LEN});
+	if (!agent_trailer_verify(&trailer, r->bytes, r->sha256, &verify_error) || o->reject) {
+		g_autofree char *verdict =
+			g_strdup_printf("FAIL %s\n", verify_error ? verify_error->message
+								  : "rejected by the client");
+
+		if (!agent_io_write(&c->io, verdict, strlen(verdict), error))
+			return FALSE;
+	} else if (!agent_io_write(&c->io, "OK\n", 3, error)) {
+		return FALSE;
+	}
+	if (!agent_io_read_exact(&c->io, hdr, 4, "the status marker", error))
+		return FALSE;
+	if (agent_frame_header_decode(hdr) != AGENT_FRAME_STATUS) {
+		g_set_error(error, AGENT_ERROR, AGENT_ERROR_STREAM,
+			    "expected the status marker after the trailer, got 0x%08x",
+			    agent_frame_header_decode(hdr));
+		return FALSE;
+	}
+	if (!read_final(c, r, error))
+		return FALSE;
+	if (verify_error) {
+		g_propagate_error(error, g_steal_pointer(&verify_error));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean agent_conn_send_image(AgentConn *c, int in_fd, const AgentStreamOptions *o,
+			       AgentStreamResult *r, GError **error)
+{
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	g_autofree guint8 *buf = g_malloc(CHUNK);
+	guint8 tr[AGENT_TRAILER_SIZE];
+	g_autoptr(GError) send_error = NULL;
+	AgentTrailer trailer;
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		ssize_t n = read(in_fd, buf, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(error, AGENT_ERROR, AGENT_ERROR_FAILED, "reading the image: %s",
+				    g_strerror(errno));
+			return FALSE;
+		}
+		if (n == 0)
+			break;
+		g_checksum_update(sum, buf, (gsize)n);
+		if (o->corrupt_at > r->bytes && o->corrupt_at <= r->bytes + (guint64)n)
+			buf[o->corrupt_at - 1 - r->bytes] ^= 0x01;
+		if (o->drop_after && r->bytes + (guint64)n >= o->drop_after) {
+			agent_frame_write(&c->io, (guint32)(o->drop_after - r->bytes), buf, NULL);
+			shutdown(c->fd, SHUT_RDWR);
+			r->bytes = o->drop_after;
+			r->dropped = TRUE;
+			return TRUE;
+		}
+		/* The agent may refuse early and stop reading: its status says why. */
+		if (!agent_frame_write(&c->io, (guint32)n, buf, &send_error))
+			break;
+		r->bytes += (guint64)n;
+	}
+	g_checksum_get_digest(sum, r->sha256, &(gsize){AGENT_SHA256_LEN});
+	if (!send_error) {
+		trailer.length = r->bytes;
+		memcpy(trailer.sha256, r->sha256, AGENT_SHA256_LEN);
+		agent_trailer_encode(&trailer, tr);
+		if (agent_frame_write(&c->io, AGENT_FRAME_END, NULL, &send_error))
+			agent_io_write(&c->io, tr, sizeof(tr), &send_error);
+	}
+	if (!read_final(c, r, error)) {
+		if (send_error)
+			g_prefix_error(error, "(after sending failed: %s) ", send_error->message);
+		return FALSE;
+	}
+	if (send_error) {
+		g_propagate_error(error, g_steal_pointer(&send_error));
+		return FALSE;
+	}
+	return TRUE;
+}
