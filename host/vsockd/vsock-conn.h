@@ -21,8 +21,12 @@
 #include "vsock-credit.h"
 #include "vsock-device.h"
 #include "vsock-packet.h"
+#include "virtqueue.h"
 
 #include <glib.h>
+
+/* Rx buffers filled from one host read. */
+#define VSOCK_RX_BATCH 16
 #include <sys/uio.h>
 
 typedef enum {
@@ -79,11 +83,18 @@ void vsock_conn_receive(VsockConn *conn, const VsockHeader *hdr, const struct io
 			guint count);
 gboolean vsock_conn_has_output(const VsockConn *conn);
 /*
- * Put the next packet this connection owes into a guest rx buffer of
- * `space` bytes; returns bytes used (header + payload), 0 if nothing is
- * ready after all.
+ * Put the next packet this connection owes into a guest rx buffer; returns
+ * bytes used (header + payload), 0 if nothing is ready after all.
  */
-gsize vsock_conn_fill_rx(VsockConn *conn, const struct iovec *iov, guint count, gsize space);
+gsize vsock_conn_fill_rx(VsockConn *conn, VirtqElement *elem);
+/* All it has for the guest is data: worth several rx buffers at once. */
+gboolean vsock_conn_data_only(const VsockConn *conn);
+/*
+ * Data packets into up to n rx buffers (each at least a header long) with
+ * one read; returns how many got a packet (the first ones), their lengths
+ * in used[].
+ */
+guint vsock_conn_fill_rx_data(VsockConn *conn, VirtqElement *const *elems, guint n, guint32 *used);
 
 /* Tear down from our side (device stop, errors): RST owed; a waiting CONNECT hears why. */
 void vsock_conn_abort(VsockConn *conn, const char *why);

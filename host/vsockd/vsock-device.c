@@ -26,9 +26,10 @@ struct VsockDevice {
 	GuestMemory *mem;
 	Virtqueue vq[VSOCK_NUM_QUEUES];
 	VirtqElement elem;
-	GHashTable *conns; /* conn_key() -> VsockConn, owned */
-	GQueue ready;	   /* connections with packets for the guest */
-	GQueue rsts;	   /* PendingRst, owned */
+	VirtqElement batch[VSOCK_RX_BATCH - 1]; /* more rx buffers for one host read */
+	GHashTable *conns;			/* conn_key() -> VsockConn, owned */
+	GQueue ready;				/* connections with packets for the guest */
+	GQueue rsts;				/* PendingRst, owned */
 	guint32 next_host_port;
 	guint work_id;
 	gboolean busy;	       /* inside process_*(): defer, don't recurse */
@@ -458,6 +459,46 @@ static gsize fill_rst(VsockDevice *dev, const VirtqElement *elem)
 	return VSOCK_HDR_SIZE;
 }
 
+/*
+ * A connection with only data to send gets up to VSOCK_RX_BATCH rx buffers
+ * (dev->elem, already popped, and more) filled by one host read. Buffers
+ * it does not use go back to the ring untouched; so does a bad one, which
+ * the one-at-a-time path then reports.
+ */
+static guint fill_batch(VsockDevice *dev, Virtqueue *vq, VsockConn *conn)
+{
+	VirtqElement *elems[VSOCK_RX_BATCH];
+	guint32 used[VSOCK_RX_BATCH];
+	guint n = 1, produced;
+
+	elems[0] = &dev->elem;
+	while (n < VSOCK_RX_BATCH) {
+		VirtqElement *e = &dev->batch[n - 1];
+		VirtqPopResult r = virtqueue_pop(vq, dev->mem, e);
+
+		if (r == VIRTQ_POP_EMPTY)
+			break;
+		if (r == VIRTQ_POP_BROKEN) {
+			ring_trouble(dev, vq, r);
+			break;
+		}
+		if (r != VIRTQ_POP_OK || e->in_len < VSOCK_HDR_SIZE || e->out_num) {
+			virtqueue_unpop(vq);
+			break;
+		}
+		elems[n++] = e;
+	}
+	produced = vsock_conn_fill_rx_data(conn, elems, n, used);
+	for (guint i = 0; i < produced; i++) {
+		virtqueue_push(vq, elems[i]->head, used[i]);
+		dev->stats.packets_to_guest++;
+		dev->stats.bytes_to_guest += used[i] - VSOCK_HDR_SIZE;
+	}
+	for (guint i = produced; i < n; i++)
+		virtqueue_unpop(vq);
+	return produced;
+}
+
 static gboolean process_rx(VsockDevice *dev)
 {
 	Virtqueue *vq = &dev->vq[VSOCK_QUEUE_RX];
@@ -507,14 +548,19 @@ static gboolean process_rx(VsockDevice *dev)
 		dev->last_was_rst = FALSE;
 		conn = g_queue_pop_head(&dev->ready);
 		conn->queued = FALSE;
-		used = vsock_conn_fill_rx(conn, dev->elem.in, dev->elem.in_num,
-					  MIN(dev->elem.in_len, G_MAXUINT32));
-		if (used > 0) {
-			virtqueue_push(vq, dev->elem.head, (guint32)used);
-			dev->stats.packets_to_guest++;
-			dev->stats.bytes_to_guest += used - VSOCK_HDR_SIZE;
+		if (vsock_conn_data_only(conn)) {
+			guint n = fill_batch(dev, vq, conn);
+
+			done += n ? n - 1 : 0;
 		} else {
-			virtqueue_unpop(vq);
+			used = vsock_conn_fill_rx(conn, &dev->elem);
+			if (used > 0) {
+				virtqueue_push(vq, dev->elem.head, (guint32)used);
+				dev->stats.packets_to_guest++;
+				dev->stats.bytes_to_guest += used - VSOCK_HDR_SIZE;
+			} else {
+				virtqueue_unpop(vq);
+			}
 		}
 		/* Back of the line if it has more: round-robin between connections. */
 		vsock_device_conn_update(dev, conn);
