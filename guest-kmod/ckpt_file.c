@@ -440,6 +440,10 @@ struct file *ckpt_file_open_path(struct ckpt_ctx *ctx, const char *path,
 	}
 	err = ckpt_file_check_inode(ctx, path, d_backing_inode(p.dentry), type,
 				    rdev);
+	/* A checkpoint never names one; opening some has side effects. */
+	if (!err && ckpt_fs_is_pseudo(p.dentry->d_sb))
+		err = ckpt_rec_err(ctx, -EINVAL, "%s is on %s", path,
+				   p.dentry->d_sb->s_type->name);
 	path_put(&p);
 	if (err)
 		return ERR_PTR(err);
