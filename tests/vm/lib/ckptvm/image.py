@@ -191,7 +191,8 @@ class _Plan:
 
 def _programs(build):
     """Executables our build made for the guest: guest-agent/ (top level)
-    and everything under tests/vm/guest-tools/ and tests/vm/workloads/."""
+    and everything under guest-agent/agent/ (ckpt-agent),
+    tests/vm/guest-tools/ and tests/vm/workloads/."""
     found = []
     top = os.path.join(build, "guest-agent")
     if os.path.isdir(top):
@@ -199,7 +200,7 @@ def _programs(build):
             path = os.path.join(top, name)
             if elf.is_program(path):
                 found.append(path)
-    for sub in ("tests/vm/guest-tools", "tests/vm/workloads"):
+    for sub in ("guest-agent/agent", "tests/vm/guest-tools", "tests/vm/workloads"):
         root = os.path.join(build, sub)
         for dirpath, dirs, files in os.walk(root):
             # meson keeps objects in NAME.p/; nothing there is a program.
