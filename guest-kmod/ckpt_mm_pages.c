@@ -41,7 +41,39 @@ void ckpt_mm_runs_free(struct ckpt_mm_runs *runs)
 	runs->cap = 0;
 }
 
-/* Append nr pages at addr, merging with the last run while it has room. */
+/*
+ * Make room for n more runs. The list grows with an allocation that may
+ * sleep, so this is done before taking a page-table lock or entering RCU.
+ */
+static int ckpt_mm_runs_reserve(struct ckpt_mm_runs *runs, unsigned long n)
+{
+	unsigned long cap;
+	struct ckpt_mm_run *r;
+
+	if (runs->cap - runs->nr >= n)
+		return 0;
+	cap = max3(64UL, 2UL * runs->cap, runs->nr + n);
+	if (cap > U32_MAX)
+		return -ENOMEM;
+	r = kvrealloc(runs->run, runs->cap * sizeof(*r), cap * sizeof(*r),
+		      GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	runs->run = r;
+	runs->cap = cap;
+	return 0;
+}
+
+/* The most new runs that adding nr pages can start. */
+static unsigned long ckpt_mm_runs_needed(unsigned long nr)
+{
+	return DIV_ROUND_UP(nr, CKPT_MM_RUN_PAGES) + 1;
+}
+
+/*
+ * Append nr pages at addr, merging with the last run while it has room.
+ * Never sleeps: ckpt_mm_runs_reserve() made room first.
+ */
 static int ckpt_mm_runs_add(struct ckpt_mm_runs *runs, unsigned long addr,
 			    unsigned long nr)
 {
@@ -54,17 +86,8 @@ static int ckpt_mm_runs_add(struct ckpt_mm_runs *runs, unsigned long addr,
 			n = min(nr, CKPT_MM_RUN_PAGES - last->nr);
 			last->nr += n;
 		} else {
-			if (runs->nr == runs->cap) {
-				u32 cap = runs->cap ? runs->cap * 2 : 64;
-				struct ckpt_mm_run *r;
-
-				r = kvrealloc(runs->run, runs->cap * sizeof(*r),
-					      cap * sizeof(*r), GFP_KERNEL);
-				if (!r)
-					return -ENOMEM;
-				runs->run = r;
-				runs->cap = cap;
-			}
+			if (runs->nr == runs->cap)
+				return -ENOSPC;	/* not reserved: cannot happen */
 			n = min_t(unsigned long, nr, CKPT_MM_RUN_PAGES);
 			runs->run[runs->nr].addr = addr;
 			runs->run[runs->nr].nr = n;
@@ -174,6 +197,12 @@ static int ckpt_mm_pmd_entry(pmd_t *pmdp, unsigned long addr,
 	pmd_t pmd;
 	int err = 0;
 
+	/* one pte table starts at most one run per page */
+	if (!w->pages) {
+		w->err = ckpt_mm_runs_reserve(w->runs, PTRS_PER_PTE + 1);
+		if (w->err)
+			return w->err;
+	}
 	/* Reclaim may split a huge pmd under us, but only under its lock. */
 	ptl = pmd_lock(walk->mm, pmdp);
 	pmd = *pmdp;
@@ -254,7 +283,8 @@ static int ckpt_mm_find_shmem(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 		/* the page list may grow: leave RCU for it */
 		xas_pause(&xas);
 		rcu_read_unlock();
-		err = ckpt_mm_runs_add(runs, vma->vm_start + (index << PAGE_SHIFT),
+		err = ckpt_mm_runs_reserve(runs, ckpt_mm_runs_needed(end - index)) ?:
+		      ckpt_mm_runs_add(runs, vma->vm_start + (index << PAGE_SHIFT),
 				       end - index);
 		cond_resched();
 		rcu_read_lock();
@@ -263,7 +293,9 @@ static int ckpt_mm_find_shmem(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 	}
 	rcu_read_unlock();
 	if (err)
-		return ckpt_err(ctx->err, err, "no memory for the page list");
+		return ckpt_err(ctx->err, err,
+				"shared memory 0x%lx-0x%lx: no memory for its page list (error %d)",
+				vma->vm_start, vma->vm_end, err);
 	return 0;
 }
 
@@ -302,7 +334,9 @@ int ckpt_mm_find_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	err = ckpt_sym.walk_page_range(mm, vma->vm_start, vma->vm_end,
 				       &ckpt_mm_walk_ops, &w);
 	if (w.err)
-		return ckpt_err(ctx->err, w.err, "no memory for the page list");
+		return ckpt_err(ctx->err, w.err,
+				"mapping 0x%lx-0x%lx: no memory for its page list (error %d)",
+				vma->vm_start, vma->vm_end, w.err);
 	if (err)
 		return ckpt_err(ctx->err, err,
 				"mapping 0x%lx-0x%lx: page table walk failed (error %d)",
