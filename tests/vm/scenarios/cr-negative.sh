@@ -6,12 +6,17 @@
 # kind, and keeps running. 200 truncated or bit-flipped images are each
 # rejected by `ckpt restart` with a message, leaving nothing behind, and
 # the kernel says nothing (the harness fails the run on any oops or WARN).
-# Finally the module unloads: no reference leaked.
+# Images as another machine would make them (xsave features this CPU lacks,
+# another kernel build's vdso, another release) are refused clearly or
+# work. 100 bit-flipped images with a valid checksum (hostile ones) never
+# hang or leave anything behind. Finally the module unloads: no reference
+# leaked.
 . /lib/ckpt-test.sh
 
 WL_DIR=/tmp/wl
 IMG_DIR=/tmp/cr-neg
 FUZZ_CASES=200
+HOSTILE_CASES=100
 
 # --- helpers (the same in every cr-*.sh: scenarios cannot source a sibling) ---
 
@@ -223,6 +228,74 @@ fuzz() {
 	done
 }
 
+# foreign KIND REGEX: an image changed the way another machine would have
+# made it (wl-mangle IMAGE OUT KIND, re-signed) must be refused with a
+# message matching REGEX; with REGEX "", it may also restart and pass.
+foreign() {
+	local kind=$1 re=$2 what out c=neg-foreign why
+	if ! what=$(wl-mangle "$IMG_DIR/files.img" "$IMG_DIR/foreign.img" "$kind" 2>&1); then
+		fail "foreign-$kind" "wl-mangle: $what"
+		return
+	fi
+	rm -f "$WL_DIR/files.result"
+	if out=$(with_timeout 60 ckpt restart "$c" -i "$IMG_DIR/foreign.img" 2>&1); then
+		if [ -n "$re" ]; then
+			fail "foreign-$kind" "$what: restart succeeded"
+		elif why=$(cr_result files "$c"); then
+			pass "foreign-$kind"
+			echo "cr-negative: foreign $kind ($what): restarted, $why"
+		else
+			fail "foreign-$kind" "$what: restarted, but $why"
+		fi
+	elif [ -z "$out" ]; then
+		fail "foreign-$kind" "$what: refused without a message"
+	elif [ -n "$re" ] && ! echo "$out" | grep -Eq "$re"; then
+		fail "foreign-$kind" "$what: the refusal does not say why (/$re/): $out"
+	elif [ -z "$re" ] && ! echo "$out" | grep -Eqi 'kernel|release|vdso'; then
+		fail "foreign-$kind" "$what: refused without naming the kernel: $out"
+	else
+		pass "foreign-$kind"
+		echo "cr-negative: foreign $kind ($what): $out"
+	fi
+	ckpt kill "$c" >/dev/null 2>&1
+	[ -d /sys/fs/cgroup/ckpt/$c ] && fail "foreign-$kind-nothing-left" "cgroup $c remains"
+}
+
+# hostile IMAGE FIRST COUNT: bit flips with a recomputed checksum. Each may
+# be rejected (with a message) or, when the flip hit plain data, restart;
+# a restarted one is killed at once. None may hang or stay behind.
+hostile() {
+	local base=$1 n=$2 end=$(($2 + $3)) what out st c=neg-hostile
+	while [ "$n" -lt "$end" ]; do
+		# Odd cases of wl-mangle are the bit flips.
+		if ! what=$(wl-mangle "$base" "$IMG_DIR/bad.img" $((2 * n + 1)) --resign 2>&1); then
+			hostile_bad="$hostile_bad; case $n: wl-mangle: $what"
+			n=$((n + 1))
+			continue
+		fi
+		out=$(with_timeout 60 ckpt restart "$c" -i "$IMG_DIR/bad.img" 2>&1)
+		st=$?
+		if [ "$st" = 0 ]; then
+			hostile_started=$((hostile_started + 1))
+			if ! with_timeout 30 ckpt kill "$c" >/dev/null 2>&1; then
+				hostile_bad="$hostile_bad; case $n ($what): restarted, then could not be killed"
+			fi
+		elif [ "$st" = 124 ]; then
+			hostile_bad="$hostile_bad; case $n ($what): restart hung (killed after 60 s)"
+		elif [ -z "$out" ]; then
+			hostile_bad="$hostile_bad; case $n ($what): rejected without a message"
+		else
+			hostile_rejected=$((hostile_rejected + 1))
+			echo "$n $what => $out" >>"$IMG_DIR/hostile.log"
+		fi
+		if [ -d /sys/fs/cgroup/ckpt/$c ] || [ -d /run/ckpt/$c ]; then
+			hostile_bad="$hostile_bad; case $n ($what): left behind: $(cr_state $c)"
+			ckpt kill "$c" >/dev/null 2>&1
+		fi
+		n=$((n + 1))
+	done
+}
+
 # leftovers: processes of a restart that should have died with it.
 leftovers() {
 	local f c out=""
@@ -287,6 +360,31 @@ fi
 assert_eq fuzz-no-stray-processes "" "$(leftovers)"
 echo "cr-negative: distinct restart errors:"
 sed 's/^[0-9]* .* => //; s/[0-9][0-9]*/N/g' "$IMG_DIR/fuzz.log" | sort | uniq -c | sort -rn | head -n 40
+
+if [ -f "$IMG_DIR/files.img" ]; then
+	kmsg "cr-negative: foreign images"
+	foreign xsave 'xsave features' </dev/null
+	foreign vdso 'vdso' </dev/null
+	foreign release '' </dev/null
+
+	kmsg "cr-negative: hostile images"
+	hostile_rejected=0
+	hostile_started=0
+	hostile_bad=""
+	: >"$IMG_DIR/hostile.log"
+	hostile "$IMG_DIR/files.img" 0 $((HOSTILE_CASES / 2)) </dev/null
+	if [ -f "$IMG_DIR/signals.img" ]; then
+		hostile "$IMG_DIR/signals.img" $((HOSTILE_CASES / 2)) $((HOSTILE_CASES - HOSTILE_CASES / 2)) </dev/null
+	fi
+	if [ -z "$hostile_bad" ] && [ $((hostile_rejected + hostile_started)) = "$HOSTILE_CASES" ]; then
+		pass hostile-handled
+	else
+		fail hostile-handled "$hostile_rejected rejected, $hostile_started restarted of $HOSTILE_CASES${hostile_bad}"
+	fi
+	echo "cr-negative: hostile images: $hostile_rejected rejected, $hostile_started restarted (and killed)"
+	sed 's/^[0-9]* .* => //; s/[0-9][0-9]*/N/g' "$IMG_DIR/hostile.log" | sort | uniq -c | sort -rn | head -n 40
+	assert_eq hostile-no-stray-processes "" "$(leftovers)"
+fi
 
 unload_ckpt
 check_taint taint
