@@ -1,7 +1,7 @@
 #!/bin/sh
 # The `fuzz` suite's test: fuzz-run.sh FUZZER SEEDGEN WORKDIR
-# Writes the seed corpus with SEEDGEN, then fuzzes the image reader for
-# FUZZ_SECONDS (default 60). New interesting inputs accumulate in
+# Writes the seed corpus with SEEDGEN, then runs FUZZER for FUZZ_SECONDS
+# (default 60). New interesting inputs accumulate in
 # WORKDIR/corpus across runs; a crash leaves WORKDIR/crash-* and fails.
 set -eu
 

@@ -1,12 +1,13 @@
 #!/bin/sh
-# Fuzz the image reader with libFuzzer, ASan and UBSan, from a separate
-# clang build directory (configured here on first use).
+# Fuzz the image reader and ckpt-agent's request parser with libFuzzer, ASan
+# and UBSan, from a separate clang build directory (configured here on first
+# use).
 #
 #   tests/fuzz/run-fuzz.sh [--short|--long] [BUILD_DIR]
 #
-# --short (the default, what `make check` runs): 60 seconds.
-# --long: 30 minutes; FUZZ_SECONDS=N overrides either. BUILD_DIR defaults
-# to build-fuzz. Ends with "N passed, N failed" like the other tiers.
+# --short (the default, what `make check` runs): 60 seconds per target.
+# --long: 30 minutes per target; FUZZ_SECONDS=N overrides either. BUILD_DIR
+# defaults to build-fuzz. Ends with "N passed, N failed" like the other tiers.
 set -u
 
 cd "$(dirname "$0")/../.."
@@ -31,12 +32,19 @@ if [ ! -f "$build/build.ninja" ]; then
 	rm -f "$log"
 fi
 # Only the fuzz targets: the rest of the project is not needed here.
-meson compile -C "$build" fuzz-image-reader fuzz-seeds ||
+meson compile -C "$build" fuzz-image-reader fuzz-seeds fuzz-agent-request fuzz-agent-seeds ||
 	fail "building the fuzz targets in $build failed (is it a clang build with -Dfuzz=enabled?)"
-if meson test -C "$build" --suite fuzz --no-rebuild --print-errorlogs; then
-	echo "1 passed, 0 failed"
-else
-	echo "run-fuzz: the fuzzer found a problem; see $build/tests/fuzz/image-reader/crash-*" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+# Each target for FUZZ_SECONDS, one after the other: the image reader, then
+# ckpt-agent's request parser.
+passed=0
+failed=0
+for target in image-reader agent-request; do
+	if meson test -C "$build" --suite fuzz --no-rebuild --print-errorlogs "fuzz-$target"; then
+		passed=$((passed + 1))
+	else
+		echo "run-fuzz: the fuzzer found a problem; see $build/tests/fuzz/$target/crash-*" >&2
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
