@@ -35,6 +35,8 @@
 
 static const char *prog = "vsock-test";
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -217,6 +219,8 @@ struct job {
 	int failed;
 	char error[256];
 };
+
+static void job_fail(struct job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void job_fail(struct job *job, const char *fmt, ...)
 {
@@ -483,7 +487,7 @@ static int cmd_say(const struct endpoint *ep, const char *text)
 /* The CID this guest got from the device's config space. */
 static int cmd_local_cid(void)
 {
-	unsigned int cid;
+	unsigned int cid = 0;
 	int fd = open("/dev/vsock", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || ioctl(fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid) < 0)
