@@ -97,9 +97,16 @@ class Job:
                 daemon.stop()
                 return self._finish(report, start)
 
+        # --host-script wins; otherwise a scenario NAME.sh brings its own
+        # host side as NAME.host next to it.
         host = None
-        if self.settings.host_script:
-            host = HostScript(self.settings.host_script, self.workdir, {
+        host_script = self.settings.host_script
+        if not host_script and self.scenario.path.endswith(".sh"):
+            sibling = self.scenario.path[:-len(".sh")] + ".host"
+            if os.path.isfile(sibling):
+                host_script = sibling
+        if host_script:
+            host = HostScript(host_script, self.workdir, {
                 "CKPT_VM_UDS": daemon.uds if daemon else "",
                 "CKPT_VM_CID": self.cid if daemon else "",
                 "CKPT_VM_FLAVOR": self.kernel.flavor,
