@@ -93,6 +93,30 @@ fail:
 	return NULL;
 }
 
+gboolean agent_server_shutdown(AgentServer *s, gint64 timeout_ms)
+{
+	g_autoptr(GPtrArray) jobs = agent_job_table_list(s->jobs);
+	gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000;
+	guint n;
+
+	g_clear_pointer(&s->vsock, agent_listener_free);
+	g_clear_pointer(&s->unix_listener, agent_listener_free);
+	for (guint i = 0; i < jobs->len; i++)
+		agent_job_cancel(g_ptr_array_index(jobs, i));
+	while ((n = agent_job_table_get_n_active(s->jobs)) > 0) {
+		if (g_get_monotonic_time() >= deadline) {
+			g_warning("%u jobs still running after %" G_GINT64_FORMAT
+				  " ms; exiting anyway",
+				  n, timeout_ms);
+			return FALSE;
+		}
+		/* Job threads end through the main context (their done callbacks). */
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(10000);
+	}
+	return TRUE;
+}
+
 void agent_server_free(AgentServer *s)
 {
 	GHashTableIter it;
@@ -109,7 +133,9 @@ void agent_server_free(AgentServer *s)
 		agent_client_close(key);
 	}
 	g_hash_table_destroy(s->clients);
-	/* Running jobs hold references to their table: it is left to the exit. */
+	/* Running jobs point at their table: it goes only when none runs. */
+	if (agent_job_table_get_n_active(s->jobs) == 0)
+		agent_job_table_free(s->jobs);
 	agent_store_free(s->store);
 	config_clear(&s->config);
 	g_free(s);

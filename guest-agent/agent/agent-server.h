@@ -50,6 +50,13 @@ AgentStore *agent_server_get_store(AgentServer *server);
 const CkptPaths *agent_server_get_paths(AgentServer *server);
 guint agent_server_get_n_clients(AgentServer *server);
 
+/*
+ * Stops listening, cancels every job and waits (running the main context)
+ * up to timeout_ms for them to roll back, so stopping the agent never
+ * leaves a container frozen. FALSE if some job was still running.
+ */
+gboolean agent_server_shutdown(AgentServer *server, gint64 timeout_ms);
+
 /* Called by a client that closed or turned into a data stream. */
 void agent_server_forget_client(AgentServer *server, AgentClient *client);
 

@@ -14,6 +14,9 @@
 #include "agent-server.h"
 #include "ckpt-paths.h"
 
+/* How long jobs get to roll back when the agent is stopped. */
+#define SHUTDOWN_TIMEOUT_MS 20000
+
 typedef struct {
 	gint vsock_port;
 	char *unix_path;
@@ -160,6 +163,8 @@ int main(int argc, char **argv)
 			  : "none",
 		  agent_store_get_dir(agent_server_get_store(server)));
 	g_main_loop_run(loop);
+	/* Jobs roll back first: a checkpoint must not leave its container frozen. */
+	agent_server_shutdown(server, SHUTDOWN_TIMEOUT_MS);
 	agent_server_free(server);
 	g_strfreev(o.allow_cids);
 	g_free(o.run_dir);

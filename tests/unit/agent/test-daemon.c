@@ -678,6 +678,35 @@ static void test_busy_and_cancel(Fixture *f, gconstpointer data)
 	}
 }
 
+/* Stopping the agent cancels its jobs (they roll back) before it exits. */
+static void test_shutdown_cancels(Fixture *f, gconstpointer data)
+{
+	g_autofree char *web = fake_container(f, "web");
+	Pending kill = {.c = conn(f),
+			.execute = "container-kill",
+			.args = "{\"container\":\"web\",\"timeout-ms\":60000}"};
+	g_autoptr(AgentConn) c = conn(f);
+	g_autoptr(JsonObject) job = NULL;
+	GThread *t = g_thread_new("kill", pending_thread, &kill);
+	gint64 t0;
+
+	for (int tries = 0; !(job = job_of(c, "container-kill")); tries++) {
+		g_assert_cmpint(tries, <, 500);
+		g_usleep(10000);
+	}
+	t0 = g_get_monotonic_time();
+	stop_agent(f);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 10 * G_USEC_PER_SEC);
+	g_thread_join(t);
+	/* The reply is the cancellation, or the connection closed with the agent. */
+	g_assert_null(kill.ret);
+	g_assert_true(g_error_matches(kill.error, AGENT_ERROR, AGENT_ERROR_CANCELLED) ||
+		      g_error_matches(kill.error, AGENT_ERROR, AGENT_ERROR_STREAM));
+	g_clear_error(&kill.error);
+	agent_conn_free(kill.c);
+	start_agent(f, NULL);
+}
+
 /* A freeze that cannot finish is undone, and the error names the task. */
 static void test_freeze_timeout(Fixture *f, gconstpointer data)
 {
@@ -843,6 +872,7 @@ int main(int argc, char **argv)
 	ADD("unread-replies", test_unread_replies, NULL);
 	ADD("container-list", test_container_list, NULL);
 	ADD("busy-and-cancel", test_busy_and_cancel, NULL);
+	ADD("shutdown-cancels", test_shutdown_cancels, NULL);
 	ADD("freeze-timeout", test_freeze_timeout, NULL);
 	ADD("container-errors", test_container_errors, NULL);
 	ADD("images", test_images, NULL);
