@@ -159,6 +159,9 @@ static const struct {
 	{ CKPT_VMA_F_WIPEONFORK, VM_WIPEONFORK, MADV_WIPEONFORK },
 	{ CKPT_VMA_F_NORESERVE, VM_NORESERVE, 0 },
 	{ CKPT_VMA_F_LOCKED, VM_LOCKED, 0 },
+	/* else huge-page hints merge or fill holes differently after restart */
+	{ CKPT_VMA_F_HUGEPAGE, VM_HUGEPAGE, MADV_HUGEPAGE },
+	{ CKPT_VMA_F_NOHUGEPAGE, VM_NOHUGEPAGE, MADV_NOHUGEPAGE },
 };
 
 /* ---- checkpoint ---------------------------------------------------------- */

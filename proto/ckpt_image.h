@@ -226,7 +226,9 @@ enum ckpt_vma_kind {
 #define CKPT_VMA_F_WIPEONFORK 0x8
 #define CKPT_VMA_F_NORESERVE 0x10
 #define CKPT_VMA_F_LOCKED 0x20
-#define CKPT_VMA_F_ALL 0x3fU
+#define CKPT_VMA_F_HUGEPAGE 0x40	/* MADV_HUGEPAGE */
+#define CKPT_VMA_F_NOHUGEPAGE 0x80	/* MADV_NOHUGEPAGE */
+#define CKPT_VMA_F_ALL 0xffU
 
 struct ckpt_rec_vma {
 	struct ckpt_rec h;
