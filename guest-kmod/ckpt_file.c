@@ -607,7 +607,8 @@ static int ckpt_file_restore_rec(struct ckpt_ctx *ctx)
  * objects precede their references, so a reader cannot otherwise tell
  * whether a FILE comes before the FD or VMA that refers to it. This fills
  * the stream's own read buffer exactly as its reader does (the bytes stay
- * in it, unchecksummed, for that reader).
+ * in it, unchecksummed, for that reader). An optional record (a newer
+ * writer's) ends a run of objects here; none is written before v2.
  */
 static int ckpt_file_peek_type(struct ckpt_ctx *ctx, u32 *type)
 {
