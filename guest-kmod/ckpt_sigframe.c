@@ -3,16 +3,17 @@
  * Loading a task's registers back: a signal frame and rt_sigreturn.
  *
  * A restarted task goes back to its checkpointed user context the way a
- * signal handler returns: a struct rt_sigframe on its stack holds the
- * registers, the signal mask, the sigaltstack and the xsave area, and the
- * kernel's rt_sigreturn loads them, with its own checks (selectors, flags,
- * the xsave header against this CPU). The frame sits where a signal
- * frame would: below the red zone under the restored stack pointer, in
- * memory that is dead to the program.
+ * signal handler returns: a struct rt_sigframe holds the registers, the
+ * signal mask, the sigaltstack and the xsave area, and the kernel's
+ * rt_sigreturn loads them, with its own checks (selectors, flags, the
+ * xsave header against this CPU). See ckpt_frame_top() for where the
+ * frame goes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/math.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
@@ -58,28 +59,57 @@ static void ckpt_fill_sigcontext(struct sigcontext *sc,
 	sc->fpstate = fpstate;
 }
 
+/*
+ * Where the frame goes: a scratch mapping of its own, so that no byte of
+ * the program's memory changes (a task checkpointed deep in a signal
+ * handler may have little of its sigaltstack left, and with SS_AUTODISARM
+ * its altstack is not even known). If the mapping cannot be made (the
+ * image's RLIMIT_AS, say), below the red zone under the restored stack
+ * pointer, where a signal frame would go.
+ */
+static unsigned long ckpt_frame_top(const struct ckpt_rec_cpu *c, u32 len,
+				    unsigned long *scratch)
+{
+	unsigned long base;
+
+	base = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (!IS_ERR_VALUE(base)) {
+		*scratch = base;
+		return base + len;
+	}
+	*scratch = 0;
+	if (c->regs.sp < CKPT_RED_ZONE + len)
+		return 0;
+	return c->regs.sp - CKPT_RED_ZONE;
+}
+
 int ckpt_sigframe_restore(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *c,
 			  const void *area, u32 size)
 {
 	struct pt_regs *regs = current_pt_regs();
 	u32 magic2 = FP_XSTATE_MAGIC2;
 	struct rt_sigframe *kf;
-	unsigned long sp, fp, frame;
+	unsigned long top, fp, frame, scratch;
+	/* frame, alignment slack, xsave area, magic2 */
+	u32 len = PAGE_ALIGN(sizeof(*kf) + 128 + size + FP_XSTATE_MAGIC2_SIZE);
 	bool segv_before;
 	int err = 0;
-
-	/* The layout get_sigframe() and fpu__alloc_mathframe() use. */
-	sp = c->regs.sp;
-	if (sp < CKPT_RED_ZONE + size + FP_XSTATE_MAGIC2_SIZE + sizeof(*kf) + 128)
-		return ckpt_rec_err(ctx, -EINVAL,
-				    "sp 0x%llx leaves no room for the sigreturn frame",
-				    c->regs.sp);
-	fp = round_down(sp - CKPT_RED_ZONE - size - FP_XSTATE_MAGIC2_SIZE, 64);
-	frame = round_down(fp - sizeof(*kf), 16) - 8;
 
 	kf = kzalloc(sizeof(*kf), GFP_KERNEL);
 	if (!kf)
 		return ckpt_err(ctx->err, -ENOMEM, "no memory for the sigreturn frame");
+	top = ckpt_frame_top(c, len, &scratch);
+	if (!top) {
+		err = ckpt_rec_err(ctx, -EINVAL,
+				   "sp 0x%llx leaves no room for the sigreturn frame",
+				   c->regs.sp);
+		goto out;
+	}
+	/* The layout get_sigframe() and fpu__alloc_mathframe() use. */
+	fp = round_down(top - size - FP_XSTATE_MAGIC2_SIZE, 64);
+	frame = round_down(fp - sizeof(*kf), 16) - 8;
+
 	/*
 	 * UC_STRICT_RESTORE_SS: take ss as it is (it was checked), rather
 	 * than the fixup for old DOSEMU.
@@ -95,7 +125,7 @@ int ckpt_sigframe_restore(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *c,
 	    copy_to_user((void __user *)fp, area, size) ||
 	    copy_to_user((void __user *)(fp + size), &magic2, sizeof(magic2))) {
 		err = ckpt_rec_err(ctx, -EFAULT,
-				   "cannot write the sigreturn frame at 0x%lx..0x%lx below sp 0x%llx (stack not mapped or not writable)",
+				   "cannot write the sigreturn frame at 0x%lx..0x%lx (sp 0x%llx): not mapped or not writable",
 				   frame, fp + size + sizeof(magic2), c->regs.sp);
 		goto out;
 	}
@@ -115,6 +145,10 @@ int ckpt_sigframe_restore(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *c,
 				   "the kernel's rt_sigreturn rejected the frame (ip 0x%lx sp 0x%lx)",
 				   regs->ip, regs->sp);
 out:
+	/* sigreturn has read all of it: the program never sees the mapping. */
+	if (scratch && vm_munmap(scratch, len) && !err)
+		err = ckpt_rec_err(ctx, -ENOMEM,
+				   "cannot unmap the sigreturn frame at 0x%lx", scratch);
 	kfree(kf);
 	return err;
 }
