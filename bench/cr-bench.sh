@@ -11,11 +11,14 @@
 # Prints "SAMPLE TOOL SIZE RUN KEY VALUE" lines, which the driver turns into
 # medians and ratios, and a PASS or FAIL line per round.
 #
-# /extra holds: config (RUNS=, MIB=, CRIU=0 to leave CRIU out, MODULE= for
-# a ckpt.ko to load instead of the image's, VARIANTS="NAME=KO..." for
-# variant modules that get rounds of their own, each loaded in turn,
-# PROFILE=1 for a last round under perf, with perf in perf-root/), cr-bench-wl, cr-bench-time, and criu-root/,
-# Debian's criu with every library it loads at its host path.
+# /extra holds:
+#   config        RUNS=, MIB=; CRIU=0 leaves CRIU out; MODULE= a ckpt.ko to
+#                 load instead of the image's; VARIANTS="NAME=KO..." modules
+#                 that get a ckpt round of their own, each loaded in turn;
+#                 PROFILE=1 a last round under perf
+#   cr-bench-wl, cr-bench-time   the static workload and timer
+#   criu-root/, perf-root/       Debian's criu (and perf), with every
+#                 library they load, at their host paths
 . /lib/ckpt-test.sh
 
 . /extra/config
