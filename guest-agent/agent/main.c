@@ -148,14 +148,15 @@ int main(int argc, char **argv)
 	config.max_jobs = (guint)o.max_jobs;
 	config.stream_timeout_ms = o.stream_timeout_ms;
 
+	/* Before listening: a SIGTERM as soon as clients can connect must be handled. */
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_quit, loop);
+	g_unix_signal_add(SIGINT, on_quit, loop);
 	server = agent_server_new(&config, &error);
 	if (!server) {
 		fprintf(stderr, "ckpt-agent: %s\n", error->message);
 		return 1;
 	}
-	loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGTERM, on_quit, loop);
-	g_unix_signal_add(SIGINT, on_quit, loop);
 	g_message("ckpt-agent %s: protocol %d, vsock port %d, unix socket %s, image store %s",
 		  CKPT_VERSION, AGENT_PROTOCOL_VERSION, o.vsock_port,
 		  agent_server_get_config(server)->unix_path

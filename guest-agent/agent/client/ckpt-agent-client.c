@@ -4,7 +4,7 @@
  * unix socket (local administration), vsock, or (host build) hybrid vsock
  * through ckpt-vsockd. The VM tests drive the agent with it.
  *
- *   ckpt-agent-client ENDPOINT call EXECUTE [JSON-ARGUMENTS]
+ *   ckpt-agent-client ENDPOINT call [--wait] EXECUTE [JSON-ARGUMENTS]
  *   ckpt-agent-client ENDPOINT checkpoint CONTAINER OUT-FILE [--mode M]
  *   ckpt-agent-client ENDPOINT restore CONTAINER IN-FILE [--start frozen]
  *   ckpt-agent-client ENDPOINT wait
@@ -33,6 +33,7 @@ typedef struct {
 	gboolean reject;
 	gint64 freeze_timeout_ms;
 	gint wait_seconds;
+	gboolean wait_job;
 	char **args;
 } Options;
 
@@ -63,6 +64,36 @@ static void print_json(JsonObject *o)
 	fflush(stdout);
 }
 
+/* Until job id ended; its final status, or NULL with the error it ended with. */
+static JsonObject *wait_job(AgentConn *conn, gint64 id, GError **error)
+{
+	g_autoptr(JsonObject) args = json_object_new();
+
+	json_object_set_int_member(args, "job", id);
+	for (;;) {
+		g_autoptr(JsonObject) st = agent_conn_call(conn, "job-status", args, error);
+		const char *state;
+
+		if (!st)
+			return NULL;
+		state = json_object_get_string_member_with_default(st, "state", "");
+		if (g_strcmp0(state, "done") == 0)
+			return g_steal_pointer(&st);
+		if (g_strcmp0(state, "failed") == 0 || g_strcmp0(state, "cancelled") == 0) {
+			JsonObject *e = json_object_get_object_member(st, "error");
+
+			g_set_error(
+				error, AGENT_ERROR,
+				agent_error_class_from_name(
+					json_object_get_string_member_with_default(e, "class", "")),
+				"job %" G_GINT64_FORMAT ": %s", id,
+				json_object_get_string_member_with_default(e, "desc", "?"));
+			return NULL;
+		}
+		g_usleep(100000);
+	}
+}
+
 static int cmd_call(const char *endpoint, char **args)
 {
 	g_autoptr(GError) error = NULL;
@@ -86,6 +117,13 @@ static int cmd_call(const char *endpoint, char **args)
 	if (conn)
 		ret = agent_conn_call(conn, args[0], argnode ? json_node_get_object(argnode) : NULL,
 				      &error);
+	/* A job started: --wait reports how it ended instead. */
+	if (ret && opt.wait_job && json_object_has_member(ret, "job")) {
+		gint64 id = json_object_get_int_member(ret, "job");
+
+		g_clear_pointer(&ret, json_object_unref);
+		ret = wait_job(conn, id, &error);
+	}
 	if (opt.expect_error) {
 		if (ret) {
 			fprintf(stderr, "ckpt-agent-client: %s succeeded, expected %s\n", args[0],
@@ -314,6 +352,9 @@ int main(int argc, char **argv)
 		 "restore: flip byte N (1-based) after hashing it (tests)", "N"},
 		{"reject", 0, 0, G_OPTION_ARG_NONE, &opt.reject,
 		 "checkpoint: answer the trailer with FAIL (tests)", NULL},
+		{"wait", 'w', 0, G_OPTION_ARG_NONE, &opt.wait_job,
+		 "call: if the command started a job, wait for it and print its final status",
+		 NULL},
 		{"seconds", 0, 0, G_OPTION_ARG_INT, &opt.wait_seconds,
 		 "wait: give up after S seconds (default 60)", "S"},
 		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt.args, NULL, NULL},

@@ -125,7 +125,9 @@ static void stop_agent(Fixture *f)
 	g_subprocess_send_signal(f->agent, SIGTERM);
 	g_subprocess_wait(f->agent, NULL, &error);
 	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(f->agent));
+	if (!g_subprocess_get_if_exited(f->agent))
+		g_error("the agent did not exit on SIGTERM: killed by signal %d",
+			g_subprocess_get_term_sig(f->agent));
 	g_assert_cmpint(g_subprocess_get_exit_status(f->agent), ==, 0);
 	g_clear_object(&f->agent);
 }
@@ -849,6 +851,81 @@ static void test_client_tool(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(out, "no-module"));
 }
 
+/* Runs the fsfreeze hook with ARG against this agent; its exit status. */
+static GSubprocess *hook(Fixture *f, const char *list, const char *arg)
+{
+	g_autoptr(GSubprocessLauncher) l =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *p;
+
+	g_subprocess_launcher_setenv(l, "CKPT_AGENT_SOCKET", f->sock, TRUE);
+	g_subprocess_launcher_setenv(l, "CKPT_QUIESCE_LIST", list, TRUE);
+	g_subprocess_launcher_setenv(l, "CKPT_AGENT_CLIENT", client_path, TRUE);
+	p = g_subprocess_launcher_spawn(l, &error, g_getenv("CKPT_FSFREEZE_HOOK"), arg, NULL);
+	g_assert_no_error(error);
+	return p;
+}
+
+static char *hook_wait(GSubprocess *p, int *status)
+{
+	g_autoptr(GError) error = NULL;
+	char *err = NULL;
+
+	g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &error);
+	g_assert_no_error(error);
+	*status = g_subprocess_get_exit_status(p);
+	g_object_unref(p);
+	return err;
+}
+
+/*
+ * qemu-ga's fsfreeze hook: a failed checkpoint (no module here) fails the
+ * freeze and leaves the container thawed; thaw thaws what is frozen.
+ */
+static void test_fsfreeze_hook(Fixture *f, gconstpointer data)
+{
+	g_autofree char *web = fake_container(f, "web");
+	g_autofree char *db = g_build_filename(f->cg, "db", NULL);
+	g_autofree char *list = g_build_filename(f->tmp, "quiesce", NULL);
+	g_autofree char *err = NULL;
+	g_autofree char *freeze = NULL;
+	pid_t pid = (pid_t)atoi(g_subprocess_get_identifier(f->sleeper));
+	int status;
+
+	g_assert_true(g_file_set_contents(list, "# containers to quiesce\n  absent1 # gone\nweb\n",
+					  -1, NULL));
+	err = hook_wait(hook(f, list, "freeze"), &status);
+	g_assert_cmpint(status, ==, 1);
+	g_assert_nonnull(strstr(err, "container absent1 is absent: not checkpointed"));
+	g_assert_nonnull(strstr(err, "checkpoint of web failed: "));
+	g_assert_nonnull(strstr(err, "no-module"));
+	freeze = fake_cgroup_read(web, "cgroup.freeze");
+	g_assert_cmpstr(g_strstrip(freeze), ==, "0");
+	g_clear_pointer(&err, g_free);
+	g_clear_pointer(&freeze, g_free);
+
+	/* A frozen marked container is thawed; the kernel reports it a moment later. */
+	fake_cgroup_make(db, TRUE, TRUE, TRUE, &pid, 1);
+	g_assert_true(g_file_set_contents(list, "db\nweb\n", -1, NULL));
+	{
+		GSubprocess *p = hook(f, list, "thaw");
+
+		for (int tries = 0; tries < 500; tries++) {
+			g_autofree char *v = fake_cgroup_read(db, "cgroup.freeze");
+
+			if (g_str_has_prefix(v, "0"))
+				break;
+			g_usleep(10000);
+		}
+		fake_cgroup_set_events(db, TRUE, FALSE);
+		err = hook_wait(p, &status);
+	}
+	g_assert_cmpint(status, ==, 0);
+	g_assert_nonnull(strstr(err, "container db thawed"));
+	g_assert_null(strstr(err, "container web thawed"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -877,5 +954,6 @@ int main(int argc, char **argv)
 	ADD("container-errors", test_container_errors, NULL);
 	ADD("images", test_images, NULL);
 	ADD("client-tool", test_client_tool, NULL);
+	ADD("fsfreeze-hook", test_fsfreeze_hook, NULL);
 	return g_test_run();
 }
