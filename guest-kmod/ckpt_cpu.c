@@ -15,15 +15,12 @@
  * state: orig_ax and ax are put back after sigreturn, the ioctl returns
  * ax, and TIF_SIGPENDING makes the exit path run
  * arch_do_signal_or_restart(), which applies the kernel's own rules.
- * -ERESTART_RESTARTBLOCK also needs current->restart_block: the nanosleep
- * family (hrtimer_nanosleep_restart) is carried as the time that was left;
- * any other restart function (futex, poll, CPU-clock sleeps) becomes
- * -EINTR, which those calls return anyway when a handler interrupts them.
+ * -ERESTART_RESTARTBLOCK also needs current->restart_block, see
+ * ckpt_restartblock.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/futex.h>
-#include <linux/hrtimer.h>
 #include <linux/io_uring.h>
 #include <linux/personality.h>
 #include <linux/ptrace.h>
@@ -36,7 +33,6 @@
 #include <linux/seccomp.h>
 #include <linux/slab.h>
 #include <linux/thread_info.h>
-#include <linux/timekeeping.h>
 #include <asm/desc.h>
 #include <asm/prctl.h>
 #include <asm/proto.h>
@@ -138,53 +134,6 @@ static int ckpt_cpu_precheck(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ckpt_xsave_precheck(ctx, t);
 }
 
-/* The clocks an hrtimer sleep can run on, and their time now. */
-static bool ckpt_clock_now(clockid_t clockid, ktime_t *now)
-{
-	switch (clockid) {
-	case CLOCK_REALTIME:
-		*now = ktime_get_real();
-		return true;
-	case CLOCK_MONOTONIC:
-		*now = ktime_get();
-		return true;
-	case CLOCK_BOOTTIME:
-		*now = ktime_get_boottime();
-		return true;
-	case CLOCK_TAI:
-		*now = ktime_get_clocktai();
-		return true;
-	}
-	return false;
-}
-
-static int ckpt_cpu_save_restart(struct ckpt_ctx *ctx, struct task_struct *t,
-				 struct ckpt_rec_cpu *c)
-{
-	struct restart_block *rb = &t->restart_block;
-	ktime_t now, left;
-
-	if (!ckpt_in_syscall(c->regs.orig_ax) ||
-	    (s64)c->regs.ax != -ERESTART_RESTARTBLOCK)
-		return 0;
-	if (rb->fn != ckpt_sym.hrtimer_nanosleep_restart) {
-		/* See the comment at the top. */
-		c->regs.ax = (u64)-EINTR;
-		return 0;
-	}
-	if (!ckpt_clock_now(rb->nanosleep.clockid, &now))
-		return ckpt_err(ctx->err, -EOPNOTSUPP,
-				"nanosleep on clock %d: not supported",
-				rb->nanosleep.clockid);
-	left = ktime_sub(rb->nanosleep.expires, now);
-	c->restart_kind = CKPT_RESTART_NANOSLEEP;
-	c->restart_clockid = rb->nanosleep.clockid;
-	c->restart_remaining_ns = left > 0 ? left : 0;
-	c->restart_type = rb->nanosleep.type;
-	c->restart_rmtp = (unsigned long)rb->nanosleep.rmtp;
-	return 0;
-}
-
 static void ckpt_cpu_save_regs(struct task_struct *t, struct ckpt_x86_64_regs *r)
 {
 	const struct pt_regs *regs = task_pt_regs(t);
@@ -267,7 +216,7 @@ static int ckpt_cpu_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ckpt_err(ctx->err, -ENOMEM, "no memory for the cpu record");
 	ckpt_cpu_save_regs(t, &c->regs);
 	ckpt_cpu_save_task(t, c);
-	err = ckpt_cpu_save_restart(ctx, t, c) ?:
+	err = ckpt_restart_block_save(ctx, t, c) ?:
 	      ckpt_pending_collect(ctx, t, false, &pending);
 	if (err)
 		goto out;
@@ -287,7 +236,7 @@ static int ckpt_cpu_check_regs(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *
 {
 	const struct ckpt_x86_64_regs *r = &c->regs;
 	bool in_syscall = ckpt_in_syscall(r->orig_ax);
-	bool sleeping;
+	bool restarting;
 
 	if (r->cs != __USER_CS || r->ss != __USER_DS)
 		return ckpt_rec_err(ctx, -EINVAL,
@@ -316,45 +265,11 @@ static int ckpt_cpu_check_regs(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *
 	if (in_syscall && (s64)r->ax == -ENOIOCTLCMD)
 		return ckpt_rec_err(ctx, -EINVAL,
 				    "ax -ENOIOCTLCMD cannot be returned through an ioctl");
-	sleeping = c->restart_kind == CKPT_RESTART_NANOSLEEP;
-	if ((in_syscall && (s64)r->ax == -ERESTART_RESTARTBLOCK) != sleeping)
+	restarting = c->restart_kind != CKPT_RESTART_NONE;
+	if ((in_syscall && (s64)r->ax == -ERESTART_RESTARTBLOCK) != restarting)
 		return ckpt_rec_err(ctx, -EINVAL,
 				    "restart_kind %u does not match ax %lld orig_ax %lld",
 				    c->restart_kind, (s64)r->ax, (s64)r->orig_ax);
-	return 0;
-}
-
-static int ckpt_cpu_check_restart(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *c)
-{
-	ktime_t now;
-
-	switch (c->restart_kind) {
-	case CKPT_RESTART_NONE:
-		if (c->restart_clockid || c->restart_remaining_ns ||
-		    c->restart_rmtp || c->restart_type)
-			return ckpt_rec_err(ctx, -EINVAL,
-					    "restart fields set without a restart kind");
-		return 0;
-	case CKPT_RESTART_NANOSLEEP:
-		break;
-	default:
-		return ckpt_rec_err(ctx, -EINVAL, "unknown restart_kind %u",
-				    c->restart_kind);
-	}
-	if (!ckpt_clock_now(c->restart_clockid, &now))
-		return ckpt_rec_err(ctx, -EINVAL, "nanosleep on clock %d",
-				    c->restart_clockid);
-	if (c->restart_type != TT_NONE && c->restart_type != TT_NATIVE)
-		return ckpt_rec_err(ctx, -EINVAL, "nanosleep restart_type %u",
-				    c->restart_type);
-	if ((c->restart_type == TT_NONE && c->restart_rmtp) ||
-	    c->restart_rmtp >= TASK_SIZE)
-		return ckpt_rec_err(ctx, -EINVAL, "nanosleep rmtp 0x%llx",
-				    c->restart_rmtp);
-	/* Anything longer than a century is damage. */
-	if (c->restart_remaining_ns > 100ULL * 365 * 24 * 3600 * NSEC_PER_SEC)
-		return ckpt_rec_err(ctx, -EINVAL, "nanosleep with %llu ns left",
-				    c->restart_remaining_ns);
 	return 0;
 }
 
@@ -411,9 +326,10 @@ static int ckpt_cpu_check(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *c)
 {
 	return ckpt_check_zero(ctx, &c->pad, sizeof(c->pad), "pad") ?:
 	       ckpt_check_zero(ctx, &c->pad2, sizeof(c->pad2), "pad2") ?:
+	       ckpt_check_zero(ctx, &c->pad3, sizeof(c->pad3), "pad3") ?:
 	       ckpt_check_zero(ctx, c->reserved, sizeof(c->reserved), "reserved") ?:
 	       ckpt_cpu_check_regs(ctx, c) ?:
-	       ckpt_cpu_check_restart(ctx, c) ?:
+	       ckpt_restart_block_check(ctx, c) ?:
 	       ckpt_cpu_check_task(ctx, c);
 }
 
@@ -427,18 +343,7 @@ static void ckpt_cpu_restore_task(const struct ckpt_rec_cpu *c)
 	regs->orig_ax = c->regs.orig_ax;
 	regs->flags = (regs->flags & ~X86_EFLAGS_ID) |
 		      (c->regs.flags & X86_EFLAGS_ID);
-	if (c->restart_kind == CKPT_RESTART_NANOSLEEP) {
-		struct restart_block *rb = &t->restart_block;
-		ktime_t now;
-
-		ckpt_clock_now(c->restart_clockid, &now);
-		rb->nanosleep.clockid = c->restart_clockid;
-		rb->nanosleep.type = c->restart_type;
-		rb->nanosleep.rmtp = (struct __kernel_timespec __user *)
-				     (unsigned long)c->restart_rmtp;
-		rb->nanosleep.expires = ktime_add_safe(now, c->restart_remaining_ns);
-		set_restart_fn(rb, ckpt_sym.hrtimer_nanosleep_restart);
-	}
+	ckpt_restart_block_restore(c);
 
 	/*
 	 * sigreturn's restore_altstack() ignores a stack it finds invalid,

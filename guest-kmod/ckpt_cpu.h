@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers shared by the cpu, signal and creds kinds: pending signal queues
- * (ckpt_siginfo.c), the xsave area (ckpt_xsave.c) and the sigreturn frame
- * that loads a task's registers back (ckpt_sigframe.c).
+ * (ckpt_siginfo.c), the xsave area (ckpt_xsave.c), interrupted system
+ * calls (ckpt_restartblock.c) and the sigreturn frame that loads a task's
+ * registers back (ckpt_sigframe.c).
  */
 #ifndef CKPT_CPU_H
 #define CKPT_CPU_H
@@ -76,6 +77,19 @@ int ckpt_xsave_checkpoint(struct ckpt_ctx *ctx, struct task_struct *t);
  * kernel's sigreturn accepts; kvfree() it.
  */
 int ckpt_xsave_read(struct ckpt_ctx *ctx, void **area, u32 *size);
+
+/* ---- interrupted system calls (ckpt_restartblock.c) -------------------- */
+
+/*
+ * For a task whose system call returns -ERESTART_RESTARTBLOCK, save what
+ * its restart function needs into c (or turn ax into -EINTR); check those
+ * fields at restart; and rebuild current->restart_block from them (after
+ * sigreturn, which resets it).
+ */
+int ckpt_restart_block_save(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct ckpt_rec_cpu *c);
+int ckpt_restart_block_check(struct ckpt_ctx *ctx, const struct ckpt_rec_cpu *c);
+void ckpt_restart_block_restore(const struct ckpt_rec_cpu *c);
 
 /* ---- the sigreturn frame (ckpt_sigframe.c) ----------------------------- */
 

@@ -144,6 +144,15 @@ static const struct ckpt_sym_entry ckpt_sym_table[] = {
 	 */
 	CKPT_SYM(sysctl_nr_open, "sysctl_nr_open"),
 	/*
+	 * As hrtimer_nanosleep_restart above, for the other two restart
+	 * functions worth carrying: a timed futex wait (pthread_cond_timedwait,
+	 * sem_timedwait) and poll(), which restarts through its restart block
+	 * even without a timeout. Both are static; only their syscalls set
+	 * them, from arguments the restart cannot pass again.
+	 */
+	CKPT_SYM(futex_wait_restart, "futex_wait_restart"),
+	CKPT_SYM(do_restart_poll, "do_restart_poll"),
+	/*
 	 * A restarted task gets its vdso back at the address libc found it.
 	 * map_vdso_once() is what arch_prctl(ARCH_MAP_VDSO_64) calls: it
 	 * maps the vvar area and the vdso text as the kernel's own special

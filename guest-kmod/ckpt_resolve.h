@@ -55,6 +55,9 @@ struct ckpt_syms {
 	typeof(update_rlimit_cpu) *update_rlimit_cpu;
 	/* A variable, not a function: fs.nr_open. */
 	typeof(sysctl_nr_open) *sysctl_nr_open;
+	/* static in kernel/futex/waitwake.c and fs/select.c: their type */
+	long (*futex_wait_restart)(struct restart_block *restart);
+	long (*do_restart_poll)(struct restart_block *restart);
 	/* mm kind (ckpt_mm.c, ckpt_vdso.c) */
 	typeof(map_vdso_once) *map_vdso_once;
 	const struct vdso_image *vdso_image_64;	/* data, not a function */

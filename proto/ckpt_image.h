@@ -373,6 +373,8 @@ struct ckpt_x86_64_regs {
 enum ckpt_restart_kind {
 	CKPT_RESTART_NONE = 0,
 	CKPT_RESTART_NANOSLEEP = 1,	/* restart_block: hrtimer sleep */
+	CKPT_RESTART_POLL = 2,		/* restart_block: poll() */
+	CKPT_RESTART_FUTEX = 3,		/* restart_block: futex wait, timed */
 };
 
 /* ckpt_rec_cpu.task_flags */
@@ -406,6 +408,16 @@ struct ckpt_rec_cpu {
 	__u32 rseq_sig;
 	__u32 task_flags;	/* CKPT_CPU_F_* */
 	__u32 pad2;
+	/*
+	 * POLL and FUTEX restarts (the time left is restart_remaining_ns, on
+	 * restart_clockid: MONOTONIC, or REALTIME for a FUTEX_CLOCK_REALTIME
+	 * wait).
+	 */
+	__u64 restart_uaddr;	/* poll: the pollfd array; futex: the futex word */
+	__u32 restart_arg;	/* poll: nfds; futex: the value waited for */
+	__u32 restart_flags;	/* poll: 1 with a timeout; futex: the kernel's FLAGS_* */
+	__u32 restart_bitset;	/* futex: the wait bitset */
+	__u32 pad3;
 	__u64 reserved[2];
 };
 
