@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm: timeout=900 memory=1024
+# vm: timeout=1800 memory=1024
 # Refusals. A checkpoint of a container that is not frozen fails with an
 # error naming the pid, and the container goes on. A workload holding an
 # object v1 cannot checkpoint is refused with the pid, the fd and the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm: timeout=900 memory=1024
+# vm: timeout=1800 memory=1024
 # Every self-checking workload (tests/vm/workloads/, docs/testing-cr.md)
 # survives checkpoint -> kill -> restart three times in a row and then
 # verifies itself (NAME-restart3x), and survives a checkpoint with
