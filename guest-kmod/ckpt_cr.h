@@ -25,7 +25,9 @@
 #include "ckpt_err.h"
 #include "ckpt_image.h"
 
+struct bio_vec;
 struct file;
+struct page;
 struct pid_namespace;
 struct task_struct;
 
@@ -53,6 +55,7 @@ struct ckpt_stream {
 	size_t buf_size;
 	size_t buf_pos;		/* read: next byte; write: bytes queued */
 	size_t buf_fill;	/* read: bytes valid */
+	struct bio_vec *bvec;	/* ckpt_write_pages(), allocated on first use */
 };
 
 /* ---- one checkpoint or restart operation ---------------------------------- */
@@ -122,6 +125,11 @@ int ckpt_write_rec_tail(struct ckpt_ctx *ctx, u32 type, void *rec,
 int ckpt_write_rec_begin(struct ckpt_ctx *ctx, u32 type, void *rec,
 			 u32 fixed_len, u32 tail_len);
 int ckpt_write_data(struct ckpt_ctx *ctx, const void *data, size_t len);
+/*
+ * Part of a tail made of whole pages (page contents): written from the
+ * pages themselves, without a copy through the stream buffer.
+ */
+int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages, unsigned long nr);
 int ckpt_write_rec_end(struct ckpt_ctx *ctx);
 
 /* Push buffered bytes to the file. */

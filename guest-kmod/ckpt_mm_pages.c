@@ -392,18 +392,10 @@ static int ckpt_mm_write_run(struct ckpt_ctx *ctx, const struct ckpt_mm_run *run
 		.addr = run->addr,
 		.nr_pages = run->nr,
 	};
-	unsigned long i;
-	int err;
-
-	err = ckpt_write_rec_begin(ctx, CKPT_REC_PAGES, &rec, sizeof(rec),
-				   run->nr << PAGE_SHIFT);
-	for (i = 0; !err && i < run->nr; i++) {
-		void *kaddr = kmap_local_page(pages[i]);
-
-		err = ckpt_write_data(ctx, kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
-	}
-	return err ?: ckpt_write_rec_end(ctx);
+	return ckpt_write_rec_begin(ctx, CKPT_REC_PAGES, &rec, sizeof(rec),
+				    run->nr << PAGE_SHIFT) ?:
+	       ckpt_write_pages(ctx, pages, run->nr) ?:
+	       ckpt_write_rec_end(ctx);
 }
 
 int ckpt_mm_write_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,

@@ -14,19 +14,24 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bvec.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "ckpt_cr.h"
 #include "ckpt_stream.h"
 
 #define CKPT_STREAM_BUF SZ_1M
+/* Pages handed to the file in one write by ckpt_write_pages(). */
+#define CKPT_STREAM_BVECS 64
 
 static const char *const ckpt_rec_names[CKPT_REC_FIRST_UNUSED] = {
 	[CKPT_REC_HEADER] = "header",
@@ -102,6 +107,8 @@ void ckpt_stream_release(struct ckpt_stream *s)
 {
 	kvfree(s->buf);
 	s->buf = NULL;
+	kfree(s->bvec);
+	s->bvec = NULL;
 	if (s->file)
 		fput(s->file);
 	s->file = NULL;
@@ -115,6 +122,23 @@ static loff_t *ckpt_stream_ppos(struct file *file)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Explain a failed or short write of the image at byte at. */
+static int ckpt_write_error(struct ckpt_ctx *ctx, ssize_t n, u64 at)
+{
+	if (n == -EINTR || n == -ERESTARTSYS || fatal_signal_pending(current))
+		return ckpt_err(ctx->err, -EINTR,
+				"writing the image at byte %llu: interrupted", at);
+	if (n == -EPIPE)
+		return ckpt_err(ctx->err, n,
+				"writing the image at byte %llu: the reader closed the stream (EPIPE)",
+				at);
+	if (n < 0)
+		return ckpt_err(ctx->err, n, "writing the image at byte %llu: %pe",
+				at, ERR_PTR(n));
+	return ckpt_err(ctx->err, -EIO,
+			"writing the image at byte %llu: no progress", at);
+}
+
 int ckpt_write_flush(struct ckpt_ctx *ctx)
 {
 	struct ckpt_stream *s = &ctx->stream;
@@ -125,26 +149,69 @@ int ckpt_write_flush(struct ckpt_ctx *ctx)
 					 s->buf_pos - done,
 					 ckpt_stream_ppos(s->file));
 
-		if (n == -EINTR || n == -ERESTARTSYS || fatal_signal_pending(current))
-			return ckpt_err(ctx->err, -EINTR,
-					"writing the image at byte %llu: interrupted",
-					s->offset - s->buf_pos + done);
-		if (n == -EPIPE)
-			return ckpt_err(ctx->err, n,
-					"writing the image at byte %llu: the reader closed the stream (EPIPE)",
-					s->offset - s->buf_pos + done);
-		if (n < 0)
-			return ckpt_err(ctx->err, n,
-					"writing the image at byte %llu: %pe",
-					s->offset - s->buf_pos + done, ERR_PTR(n));
-		if (n == 0)
-			return ckpt_err(ctx->err, -EIO,
-					"writing the image at byte %llu: no progress",
-					s->offset - s->buf_pos + done);
+		if (n <= 0 || fatal_signal_pending(current))
+			return ckpt_write_error(ctx, n, s->offset - s->buf_pos + done);
 		done += n;
 	}
 	s->buf_pos = 0;
 	return 0;
+}
+
+/* Hand up to CKPT_STREAM_BVECS pages to the file in one write. */
+static int ckpt_write_page_batch(struct ckpt_ctx *ctx, struct page **pages,
+				 unsigned long nr)
+{
+	struct ckpt_stream *s = &ctx->stream;
+	struct iov_iter iter;
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		xxh64_update(&s->csum, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+		s->bvec[i].bv_page = pages[i];
+		s->bvec[i].bv_offset = 0;
+		s->bvec[i].bv_len = PAGE_SIZE;
+	}
+	iov_iter_bvec(&iter, ITER_SOURCE, s->bvec, nr, nr << PAGE_SHIFT);
+	while (iov_iter_count(&iter)) {
+		ssize_t n;
+
+		file_start_write(s->file);
+		n = vfs_iter_write(s->file, &iter, ckpt_stream_ppos(s->file), 0);
+		file_end_write(s->file);
+		if (n <= 0 || fatal_signal_pending(current))
+			return ckpt_write_error(ctx, n, s->offset);
+		s->offset += n;
+	}
+	return 0;
+}
+
+int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages, unsigned long nr)
+{
+	struct ckpt_stream *s = &ctx->stream;
+	unsigned long done = 0;
+	int err;
+
+	if (WARN_ON_ONCE(((u64)nr << PAGE_SHIFT) > s->rec_left))
+		return ckpt_err(ctx->err, -EINVAL, "internal: record overrun");
+	if (!s->bvec) {
+		s->bvec = kcalloc(CKPT_STREAM_BVECS, sizeof(*s->bvec), GFP_KERNEL);
+		if (!s->bvec)
+			return ckpt_err(ctx->err, -ENOMEM, "no memory for page vectors");
+	}
+	/* What is buffered goes first: the stream stays in order. */
+	err = ckpt_write_flush(ctx);
+	while (!err && done < nr) {
+		unsigned long n = min_t(unsigned long, nr - done, CKPT_STREAM_BVECS);
+
+		err = ckpt_write_page_batch(ctx, pages + done, n);
+		done += n;
+	}
+	if (!err)
+		s->rec_left -= nr << PAGE_SHIFT;
+	return err;
 }
 
 /* Queue bytes; everything written goes through the checksum. */
