@@ -460,6 +460,12 @@ long ckpt_restart_task(struct ckpt_errctx *err, struct ckpt_ctx *ctx)
 	 * signals are re-queued, and the mask comes back with the registers.
 	 */
 	sigfillset(&all);
+	/*
+	 * Unlike rt_sigprocmask(2), the in-kernel sigprocmask() does not
+	 * drop SIGKILL from the set: a blocked SIGKILL would let a failed
+	 * task return to user space instead of dying.
+	 */
+	sigdelsetmask(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
 	/* The container's namespace is known once its init has joined. */
