@@ -75,6 +75,9 @@ if [ "$CKPT_BOOT" = 1 ]; then
 		/run/ckpt-agent.log
 fi
 
+# A raw vsock server, for the host's baseline next to the agent's streams.
+vsock-test serve vsock:7101 >/tmp/vsock-serve.log 2>&1 &
+
 echo "agent-ready boot $CKPT_BOOT"
 serve_cues
 check agent-alive ckpt-agent-client $AGENT call ping
