@@ -303,6 +303,113 @@ static void test_frames_out(void)
 	}
 }
 
+typedef struct {
+	int fd;
+	gsize total;
+	gsize written; /* atomically updated */
+} Producer;
+
+typedef struct {
+	AgentPump *p;
+	int close_fd;
+} PumpRun;
+
+/* The pump, then the end of its destination, so the reader sees EOF. */
+static gpointer pump_thread(gpointer data)
+{
+	PumpRun *r = data;
+
+	agent_pump_run(r->p);
+	shutdown(r->close_fd, SHUT_WR);
+	return NULL;
+}
+
+/* The "module": writes as fast as the pump lets it. */
+static gpointer producer_thread(gpointer p)
+{
+	Producer *pr = p;
+	g_autofree guint8 *buf = make_data(65536);
+	AgentIo io;
+
+	agent_io_init(&io, pr->fd, NULL, 10000, "module");
+	while (g_atomic_pointer_get(&pr->written) < pr->total) {
+		if (!agent_io_write(&io, buf, 65536, NULL))
+			break;
+		g_atomic_pointer_add(&pr->written, 65536);
+	}
+	shutdown(pr->fd, SHUT_WR);
+	return NULL;
+}
+
+/*
+ * Back-pressure: a reader that stops must stop the writer too, after a
+ * bounded amount (socket buffers and the pump's chunks in flight), not
+ * after the whole image went into memory.
+ */
+static void test_back_pressure(void)
+{
+	const gsize total = 64 * 1024 * 1024;
+	const gsize bound = 8 * 1024 * 1024;
+	int module[2], host[2];
+	Producer pr = {.total = total};
+	AgentIo src, dst, hio;
+	AgentPump p;
+	GThread *prt;
+	guint8 *buf = g_malloc(AGENT_FRAME_MAX + 4);
+	gsize consumed = 0;
+	gsize before, after;
+	PumpRun run = {.p = &p};
+	GThread *pt;
+
+	pair(module);
+	pair(host);
+	pr.fd = module[0];
+	agent_io_init(&src, module[1], NULL, 10000, "module socket");
+	agent_io_init(&dst, host[0], NULL, 10000, "data connection");
+	agent_io_init(&hio, host[1], NULL, 10000, "host");
+	p = (AgentPump){.src = &src, .dst = &dst, .dst_framed = TRUE};
+	run.close_fd = host[0];
+	prt = g_thread_new("module", producer_thread, &pr);
+	pt = g_thread_new("pump", pump_thread, &run);
+
+	/* Take 1 MiB, then stop reading for a while. */
+	while (consumed < 1024 * 1024) {
+		gssize n = agent_io_read(&hio, buf, 65536, NULL);
+
+		g_assert_cmpint(n, >, 0);
+		consumed += (gsize)n;
+	}
+	g_usleep(300000);
+	before = g_atomic_pointer_get(&pr.written);
+	g_usleep(300000);
+	after = g_atomic_pointer_get(&pr.written);
+	if (after > consumed + bound)
+		g_error("the writer got %zu bytes ahead of a stopped reader (%zu read)", after,
+			consumed);
+	g_assert_cmpuint(after, ==, before);
+
+	/* Reading on lets everything through (frames: data plus headers). */
+	for (;;) {
+		gssize n = agent_io_read(&hio, buf, AGENT_FRAME_MAX + 4, NULL);
+
+		g_assert_cmpint(n, >=, 0);
+		if (n == 0)
+			break;
+		consumed += (gsize)n;
+	}
+	g_assert_cmpuint(consumed, >, total);
+	g_thread_join(prt);
+	g_thread_join(pt);
+	g_assert_no_error(p.error);
+	g_assert_cmpuint(p.bytes, ==, total);
+	agent_pump_clear(&p);
+	g_free(buf);
+	for (int i = 0; i < 2; i++) {
+		close(module[i]);
+		close(host[i]);
+	}
+}
+
 static void test_expected_sha(void)
 {
 	g_autofree guint8 *data = make_data(70000);
@@ -394,6 +501,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/agent/pump/giant-frame", test_giant_frame);
 	g_test_add_func("/agent/pump/frames-out", test_frames_out);
 	g_test_add_func("/agent/pump/expected-sha", test_expected_sha);
+	g_test_add_func("/agent/pump/back-pressure", test_back_pressure);
 	g_test_add_func("/agent/pump/stall", test_stall);
 	g_test_add_func("/agent/pump/prefix", test_prefix);
 	return g_test_run();

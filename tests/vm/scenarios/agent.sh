@@ -81,5 +81,14 @@ vsock-test serve vsock:7101 >/tmp/vsock-serve.log 2>&1 &
 echo "agent-ready boot $CKPT_BOOT"
 serve_cues
 check agent-alive ckpt-agent-client $AGENT call ping
+# The 64 MiB images streamed through it without it holding them: its peak
+# resident memory stays far below an image's size (back-pressure).
+hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$(pidof ckpt-agent)/status")
+if [ -n "$hwm" ] && [ "$hwm" -lt 32768 ]; then
+	pass agent-memory-bounded
+else
+	fail agent-memory-bounded "ckpt-agent peak RSS ${hwm:-?} KiB after 64 MiB streams"
+fi
+echo "ckpt-agent peak RSS: $hwm KiB"
 agent_log
 check_taint taint
