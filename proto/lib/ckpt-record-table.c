@@ -251,6 +251,8 @@ static const CkptFieldDesc x86_64_regs_fields[] = {
 static const CkptValueName restart_kind_names[] = {
 	{CKPT_RESTART_NONE, "none"},
 	{CKPT_RESTART_NANOSLEEP, "nanosleep"},
+	{CKPT_RESTART_POLL, "poll"},
+	{CKPT_RESTART_FUTEX, "futex"},
 	{0, NULL},
 };
 
@@ -278,6 +280,11 @@ static const CkptFieldDesc cpu_fields[] = {
 	CKPT_FIELD_OF(struct ckpt_rec_cpu, rseq_sig, CKPT_FIELD_HEX),
 	CKPT_FIELD_OF(struct ckpt_rec_cpu, task_flags, CKPT_FIELD_HEX),
 	CKPT_FIELD_OF(struct ckpt_rec_cpu, pad2, CKPT_FIELD_RESERVED),
+	CKPT_FIELD_OF(struct ckpt_rec_cpu, restart_uaddr, CKPT_FIELD_HEX),
+	CKPT_FIELD_OF(struct ckpt_rec_cpu, restart_arg, CKPT_FIELD_U32),
+	CKPT_FIELD_OF(struct ckpt_rec_cpu, restart_flags, CKPT_FIELD_HEX),
+	CKPT_FIELD_OF(struct ckpt_rec_cpu, restart_bitset, CKPT_FIELD_HEX),
+	CKPT_FIELD_OF(struct ckpt_rec_cpu, pad3, CKPT_FIELD_RESERVED),
 	CKPT_FIELD_OF(struct ckpt_rec_cpu, reserved, CKPT_FIELD_RESERVED),
 };
 
