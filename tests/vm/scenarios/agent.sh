@@ -2,8 +2,8 @@
 # vm: vsock=1 boots=2 timeout=900 memory=1024
 # vm-agent: --unix /run/ckpt-agent.sock
 # ckpt-agent with the real module and real vsock through ckpt-vsockd, driven
-# from the host by tests/vm/scenarios/agent.host (tests/vm/run --scenario
-# agent --host-script tests/vm/scenarios/agent.host). The guest init starts
+# from the host by tests/vm/scenarios/agent.host, which the harness runs
+# beside it (tests/vm/run --scenario agent). The guest init starts
 # the agent before the module is loaded, as systemd would. This side checks
 # what only the guest can see: the non-host CID refusal (vsock_loopback,
 # CID 1), the workloads' own verdicts after the host's checkpoints and
