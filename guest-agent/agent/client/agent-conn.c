@@ -172,6 +172,7 @@ gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOpt
 	guint8 tr[AGENT_TRAILER_SIZE];
 	g_autoptr(GError) verify_error = NULL;
 	AgentTrailer trailer;
+	gboolean so_stalled = FALSE;
 	guint8 hdr[4];
 
 	memset(r, 0, sizeof(*r));
@@ -203,6 +204,11 @@ gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOpt
 			return FALSE;
 		g_checksum_update(sum, buf, len);
 		r->bytes += len;
+		if (o->stall_after && !so_stalled && r->bytes >= o->stall_after) {
+			/* A host that stops reading, once, as a test asks. */
+			g_usleep((gulong)o->stall_ms * 1000);
+			so_stalled = TRUE;
+		}
 		if (o->drop_after && r->bytes >= o->drop_after) {
 			/* A host that goes away mid-stream, as a test asks. */
 			shutdown(c->fd, SHUT_RDWR);

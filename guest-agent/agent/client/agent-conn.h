@@ -34,9 +34,11 @@ JsonObject *agent_conn_call(AgentConn *conn, const char *execute, JsonObject *ar
 JsonObject *agent_conn_parse_reply(const char *line, GError **error);
 
 typedef struct {
-	guint64 drop_after; /* close the connection after this many bytes (tests) */
-	gboolean reject;    /* answer the trailer with FAIL (tests) */
-	guint64 corrupt_at; /* restore: flip this byte (1-based; 0: none) after hashing */
+	guint64 drop_after;  /* close the connection after this many bytes (tests) */
+	gboolean reject;     /* answer the trailer with FAIL (tests) */
+	guint64 corrupt_at;  /* restore: flip this byte (1-based; 0: none) after hashing */
+	guint64 stall_after; /* checkpoint: stop reading for stall_ms after this many bytes */
+	guint stall_ms;
 } AgentStreamOptions;
 
 typedef struct {

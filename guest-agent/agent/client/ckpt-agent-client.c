@@ -30,6 +30,8 @@ typedef struct {
 	char *expect_error;
 	gint64 drop_after;
 	gint64 corrupt_at;
+	gint64 stall_after;
+	gint stall_ms;
 	gboolean reject;
 	gint64 freeze_timeout_ms;
 	gint wait_seconds;
@@ -177,7 +179,10 @@ static int cmd_checkpoint(const char *endpoint, char **args)
 	g_autoptr(JsonObject) attached = NULL;
 	g_autoptr(AgentConn) data = NULL;
 	g_autofree char *tmp = NULL;
-	AgentStreamOptions so = {.drop_after = (guint64)opt.drop_after, .reject = opt.reject};
+	AgentStreamOptions so = {.drop_after = (guint64)opt.drop_after,
+				 .reject = opt.reject,
+				 .stall_after = (guint64)opt.stall_after,
+				 .stall_ms = (guint)opt.stall_ms};
 	AgentStreamResult r = {0};
 	gint64 t0;
 	gboolean ok;
@@ -350,6 +355,10 @@ int main(int argc, char **argv)
 		 "checkpoint, restore: drop the stream after N bytes (tests)", "N"},
 		{"corrupt-at", 0, 0, G_OPTION_ARG_INT64, &opt.corrupt_at,
 		 "restore: flip byte N (1-based) after hashing it (tests)", "N"},
+		{"stall-after", 0, 0, G_OPTION_ARG_INT64, &opt.stall_after,
+		 "checkpoint: stop reading after N bytes, for --stall-ms (tests)", "N"},
+		{"stall-ms", 0, 0, G_OPTION_ARG_INT, &opt.stall_ms, "checkpoint: how long to stall",
+		 "MS"},
 		{"reject", 0, 0, G_OPTION_ARG_NONE, &opt.reject,
 		 "checkpoint: answer the trailer with FAIL (tests)", NULL},
 		{"wait", 'w', 0, G_OPTION_ARG_NONE, &opt.wait_job,
