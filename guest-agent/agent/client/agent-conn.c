@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+
 #include "agent-conn.h"
 #include "agent-error.h"
 
@@ -146,26 +149,30 @@ static gboolean read_final(AgentConn *c, AgentStreamResult *r, GError **error)
 	return r->final != NULL;
 }
 
-static gboolean write_fd(int fd, const guint8 *p, gsize len, GError **error)
+void agent_conn_abort(AgentConn *c)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	shutdown(c->fd, SHUT_RDWR);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			g_set_error(error, AGENT_ERROR, AGENT_ERROR_FAILED, "writing the image: %s",
-				    n < 0 ? g_strerror(errno) : "no progress");
-			return FALSE;
-		}
-		p += n;
-		len -= (gsize)n;
+static void report(const AgentStreamHooks *h, guint64 bytes)
+{
+	if (h && h->progress)
+		h->progress(bytes, h->user_data);
+}
+
+static gboolean write_out(GOutputStream *out, const guint8 *p, gsize len, const AgentStreamHooks *h,
+			  GError **error)
+{
+	if (!g_output_stream_write_all(out, p, len, NULL, h ? h->cancellable : NULL, error)) {
+		g_prefix_error(error, "writing the image: ");
+		return FALSE;
 	}
 	return TRUE;
 }
 
-gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOptions *o,
-				  AgentStreamResult *r, GError **error)
+gboolean agent_conn_receive_image_stream(AgentConn *c, GOutputStream *out,
+					 const AgentStreamOptions *o, const AgentStreamHooks *h,
+					 AgentStreamResult *r, GError **error)
 {
 	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 	g_autofree guint8 *buf = g_malloc(AGENT_FRAME_MAX);
@@ -200,10 +207,11 @@ gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOpt
 			return FALSE;
 		}
 		if (!agent_io_read_exact(&c->io, buf, len, "a frame", error) ||
-		    !write_fd(out_fd, buf, len, error))
+		    !write_out(out, buf, len, h, error))
 			return FALSE;
 		g_checksum_update(sum, buf, len);
 		r->bytes += len;
+		report(h, r->bytes);
 		if (o->stall_after && !so_stalled && r->bytes >= o->stall_after) {
 			/* A host that stops reading, once, as a test asks. */
 			g_usleep((gulong)o->stall_ms * 1000);
@@ -220,11 +228,21 @@ gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOpt
 	    !agent_trailer_decode(tr, &trailer, error))
 		return FALSE;
 	g_checksum_get_digest(sum, r->sha256, &(gsize){AGENT_SHA256_LEN});
-	if (!agent_trailer_verify(&trailer, r->bytes, r->sha256, &verify_error) || o->reject) {
-		g_autofree char *verdict =
-			g_strdup_printf("FAIL %s\n", verify_error ? verify_error->message
-								  : "rejected by the client");
+	if (!agent_trailer_verify(&trailer, r->bytes, r->sha256, &verify_error) && !verify_error)
+		g_set_error(&verify_error, AGENT_ERROR, AGENT_ERROR_STREAM, "trailer mismatch");
+	if (!verify_error && o->reject)
+		g_set_error(&verify_error, AGENT_ERROR, AGENT_ERROR_STREAM,
+			    "rejected by the client");
+	/* The image is made safe on this side before the agent may drop the container. */
+	if (!verify_error && h && h->commit && !h->commit(&trailer, h->user_data, &verify_error) &&
+	    !verify_error)
+		g_set_error(&verify_error, AGENT_ERROR, AGENT_ERROR_FAILED, "commit failed");
+	if (verify_error) {
+		g_autofree char *verdict = g_strdup_printf("FAIL %s\n", verify_error->message);
 
+		/* One line: a reason with a newline in it would end the verdict early. */
+		g_strdelimit(verdict, "\n", ' ');
+		verdict[strlen(verdict) - 1] = '\n';
 		if (!agent_io_write(&c->io, verdict, strlen(verdict), error))
 			return FALSE;
 	} else if (!agent_io_write(&c->io, "OK\n", 3, error)) {
@@ -247,27 +265,44 @@ gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOpt
 	return TRUE;
 }
 
-gboolean agent_conn_send_image(AgentConn *c, int in_fd, const AgentStreamOptions *o,
-			       AgentStreamResult *r, GError **error)
+gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOptions *o,
+				  AgentStreamResult *r, GError **error)
+{
+	g_autoptr(GOutputStream) out = g_unix_output_stream_new(out_fd, FALSE);
+
+	return agent_conn_receive_image_stream(c, out, o, NULL, r, error);
+}
+
+/* Reads up to len bytes; 0 only at the end of the source. */
+static gssize read_in(GInputStream *in, guint8 *buf, gsize len, const AgentStreamHooks *h,
+		      GError **error)
+{
+	gsize got = 0;
+
+	/* Fill whole chunks: frames stay large even from a pipe. */
+	if (!g_input_stream_read_all(in, buf, len, &got, h ? h->cancellable : NULL, error)) {
+		g_prefix_error(error, "reading the image: ");
+		return -1;
+	}
+	return (gssize)got;
+}
+
+gboolean agent_conn_send_image_stream(AgentConn *c, GInputStream *in, const AgentStreamOptions *o,
+				      const AgentStreamHooks *h, AgentStreamResult *r,
+				      GError **error)
 {
 	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 	g_autofree guint8 *buf = g_malloc(CHUNK);
 	guint8 tr[AGENT_TRAILER_SIZE];
 	g_autoptr(GError) send_error = NULL;
+	g_autoptr(GError) source_error = NULL;
 	AgentTrailer trailer;
 
 	memset(r, 0, sizeof(*r));
 	for (;;) {
-		ssize_t n = read(in_fd, buf, CHUNK);
+		gssize n = read_in(in, buf, CHUNK, h, &source_error);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			g_set_error(error, AGENT_ERROR, AGENT_ERROR_FAILED, "reading the image: %s",
-				    g_strerror(errno));
-			return FALSE;
-		}
-		if (n == 0)
+		if (n <= 0)
 			break;
 		g_checksum_update(sum, buf, (gsize)n);
 		if (o->corrupt_at > r->bytes && o->corrupt_at <= r->bytes + (guint64)n)
@@ -283,11 +318,26 @@ gboolean agent_conn_send_image(AgentConn *c, int in_fd, const AgentStreamOptions
 		if (!agent_frame_write(&c->io, (guint32)n, buf, &send_error))
 			break;
 		r->bytes += (guint64)n;
+		report(h, r->bytes);
 	}
 	g_checksum_get_digest(sum, r->sha256, &(gsize){AGENT_SHA256_LEN});
+	trailer.length = r->bytes;
+	memcpy(trailer.sha256, r->sha256, AGENT_SHA256_LEN);
+	if (!send_error && !source_error && h && h->trailer &&
+	    !h->trailer(&trailer, h->user_data, &source_error) && !source_error)
+		g_set_error(&source_error, AGENT_ERROR, AGENT_ERROR_FAILED, "trailer refused");
+	if (source_error) {
+		/*
+		 * No trailer: the agent reads the end of the stream, kills what it
+		 * restored so far and says so in its final line.
+		 */
+		shutdown(c->fd, SHUT_WR);
+		if (!read_final(c, r, NULL))
+			agent_stream_result_clear(r);
+		g_propagate_error(error, g_steal_pointer(&source_error));
+		return FALSE;
+	}
 	if (!send_error) {
-		trailer.length = r->bytes;
-		memcpy(trailer.sha256, r->sha256, AGENT_SHA256_LEN);
 		agent_trailer_encode(&trailer, tr);
 		if (agent_frame_write(&c->io, AGENT_FRAME_END, NULL, &send_error))
 			agent_io_write(&c->io, tr, sizeof(tr), &send_error);
@@ -302,4 +352,12 @@ gboolean agent_conn_send_image(AgentConn *c, int in_fd, const AgentStreamOptions
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean agent_conn_send_image(AgentConn *c, int in_fd, const AgentStreamOptions *o,
+			       AgentStreamResult *r, GError **error)
+{
+	g_autoptr(GInputStream) in = g_unix_input_stream_new(in_fd, FALSE);
+
+	return agent_conn_send_image_stream(c, in, o, NULL, r, error);
 }
