@@ -15,6 +15,7 @@ static const AgentCommand commands[] = {
 	COMMAND("container-run", container_run),
 	COMMAND("container-list", container_list),
 	COMMAND("container-kill", container_kill),
+	COMMAND("container-log", container_log),
 	COMMAND("freeze", freeze),
 	COMMAND("thaw", thaw),
 	COMMAND("checkpoint", checkpoint),
@@ -25,6 +26,7 @@ static const AgentCommand commands[] = {
 	COMMAND("job-cancel", job_cancel),
 	COMMAND("image-list", image_list),
 	COMMAND("image-delete", image_delete),
+	COMMAND("shutdown-policy", shutdown_policy),
 };
 
 const AgentCommand *agent_commands_lookup(const char *name)

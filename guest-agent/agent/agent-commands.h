@@ -35,6 +35,7 @@ AGENT_DECLARE_COMMAND(info);
 AGENT_DECLARE_COMMAND(container_run);
 AGENT_DECLARE_COMMAND(container_list);
 AGENT_DECLARE_COMMAND(container_kill);
+AGENT_DECLARE_COMMAND(container_log);
 AGENT_DECLARE_COMMAND(freeze);
 AGENT_DECLARE_COMMAND(thaw);
 AGENT_DECLARE_COMMAND(checkpoint);
@@ -45,6 +46,7 @@ AGENT_DECLARE_COMMAND(job_list);
 AGENT_DECLARE_COMMAND(job_cancel);
 AGENT_DECLARE_COMMAND(image_list);
 AGENT_DECLARE_COMMAND(image_delete);
+AGENT_DECLARE_COMMAND(shutdown_policy);
 
 /* Shared argument limits. */
 #define AGENT_TIMEOUT_MAX_MS (3600 * 1000)

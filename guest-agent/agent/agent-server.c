@@ -17,6 +17,7 @@ struct _AgentServer {
 	GHashTable *clients; /* AgentClient -> itself; holds the reference */
 	AgentJobTable *jobs;
 	AgentStore *store;
+	AgentShutdownPolicy *policy;
 };
 
 static void refuse_over_limit(AgentServer *s, int fd, const char *peer)
@@ -58,11 +59,14 @@ static void config_clear(AgentConfig *config)
 	g_clear_pointer(&config->allow_cids, g_array_unref);
 	g_clear_pointer(&config->paths, ckpt_paths_free);
 	g_clear_pointer(&config->image_dir, g_free);
+	g_clear_pointer(&config->state_dir, g_free);
+	g_clear_pointer(&config->push_unix, g_free);
 }
 
 AgentServer *agent_server_new(AgentConfig *config, GError **error)
 {
 	AgentServer *s = g_new0(AgentServer, 1);
+	g_autoptr(GError) local = NULL;
 
 	s->config = *config;
 	memset(config, 0, sizeof(*config));
@@ -70,6 +74,22 @@ AgentServer *agent_server_new(AgentConfig *config, GError **error)
 					   (GDestroyNotify)agent_client_unref, NULL);
 	s->jobs = agent_job_table_new(s->config.max_jobs);
 	s->store = agent_store_new(s->config.image_dir);
+	if (!s->config.state_dir)
+		s->config.state_dir = g_strdup(AGENT_DEFAULT_STATE_DIR);
+	/* A restarted agent keeps the policy the host gave its predecessor. */
+	s->policy = agent_shutdown_policy_load(s->config.state_dir, &local);
+	if (!s->policy) {
+		/* A broken file must not keep the agent from starting. */
+		if (local)
+			g_message("shutdown policy ignored: %s", local->message);
+		s->policy = agent_shutdown_policy_new();
+	} else {
+		g_message("shutdown policy from %s/%s: %u containers, vsock port %u, "
+			  "%" G_GINT64_FORMAT " ms",
+			  s->config.state_dir, AGENT_SHUTDOWN_POLICY_FILE,
+			  g_strv_length(s->policy->containers), s->policy->port,
+			  s->policy->timeout_ms);
+	}
 	if (s->config.vsock_port) {
 		s->vsock = agent_listener_new_vsock(s->config.vsock_port, s->config.allow_cids,
 						    on_accept, s, error);
@@ -93,14 +113,19 @@ fail:
 	return NULL;
 }
 
+void agent_server_stop_listening(AgentServer *s)
+{
+	g_clear_pointer(&s->vsock, agent_listener_free);
+	g_clear_pointer(&s->unix_listener, agent_listener_free);
+}
+
 gboolean agent_server_shutdown(AgentServer *s, gint64 timeout_ms)
 {
 	g_autoptr(GPtrArray) jobs = agent_job_table_list(s->jobs);
 	gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000;
 	guint n;
 
-	g_clear_pointer(&s->vsock, agent_listener_free);
-	g_clear_pointer(&s->unix_listener, agent_listener_free);
+	agent_server_stop_listening(s);
 	for (guint i = 0; i < jobs->len; i++)
 		agent_job_cancel(g_ptr_array_index(jobs, i));
 	while ((n = agent_job_table_get_n_active(s->jobs)) > 0) {
@@ -137,6 +162,7 @@ void agent_server_free(AgentServer *s)
 	if (agent_job_table_get_n_active(s->jobs) == 0)
 		agent_job_table_free(s->jobs);
 	agent_store_free(s->store);
+	agent_shutdown_policy_free(s->policy);
 	config_clear(&s->config);
 	g_free(s);
 }
@@ -164,6 +190,29 @@ const CkptPaths *agent_server_get_paths(AgentServer *s)
 guint agent_server_get_n_clients(AgentServer *s)
 {
 	return g_hash_table_size(s->clients);
+}
+
+const char *agent_server_get_state_dir(AgentServer *s)
+{
+	return s->config.state_dir;
+}
+
+const AgentShutdownPolicy *agent_server_get_shutdown_policy(AgentServer *s)
+{
+	return s->policy;
+}
+
+gboolean agent_server_set_shutdown_policy(AgentServer *s, AgentShutdownPolicy *policy,
+					  GError **error)
+{
+	/* Saved first: a policy that would not survive a restart is refused. */
+	if (!agent_shutdown_policy_save(policy, s->config.state_dir, error)) {
+		agent_shutdown_policy_free(policy);
+		return FALSE;
+	}
+	agent_shutdown_policy_free(s->policy);
+	s->policy = policy;
+	return TRUE;
 }
 
 static void on_child_exit(GPid pid, gint status, gpointer data)

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "agent-job-table.h"
+#include "agent-shutdown-policy.h"
 #include "agent-store.h"
 #include "ckpt-paths.h"
 
@@ -35,6 +36,8 @@ typedef struct {
 	guint max_clients;
 	guint max_jobs;
 	gint64 stream_timeout_ms;
+	char *state_dir; /* the shutdown policy's home; NULL: AGENT_DEFAULT_STATE_DIR */
+	char *push_unix; /* tests: push to the unix socket PUSH_UNIX_PORT, not vsock */
 } AgentConfig;
 
 typedef struct _AgentServer AgentServer;
@@ -49,6 +52,16 @@ AgentJobTable *agent_server_get_jobs(AgentServer *server);
 AgentStore *agent_server_get_store(AgentServer *server);
 const CkptPaths *agent_server_get_paths(AgentServer *server);
 guint agent_server_get_n_clients(AgentServer *server);
+const char *agent_server_get_state_dir(AgentServer *server);
+
+/* The shutdown policy in force (never NULL; inactive when it lists no container). */
+const AgentShutdownPolicy *agent_server_get_shutdown_policy(AgentServer *server);
+/* Replaces it (taken), in memory and in STATE_DIR/shutdown-policy.json. */
+gboolean agent_server_set_shutdown_policy(AgentServer *server, AgentShutdownPolicy *policy,
+					  GError **error);
+
+/* Closes the listeners: no new connection is accepted (shutting down). */
+void agent_server_stop_listening(AgentServer *server);
 
 /*
  * Stops listening, cancels every job and waits (running the main context)

@@ -57,6 +57,7 @@ void agent_cmd_info(AgentCall *call)
 {
 	AgentServer *server = agent_call_get_server(call);
 	const AgentConfig *config = agent_server_get_config(server);
+	const AgentShutdownPolicy *policy;
 	JsonObject *ret = json_object_new();
 	JsonArray *names = json_array_new();
 	const AgentCommand *cmds;
@@ -79,5 +80,11 @@ void agent_cmd_info(AgentCall *call)
 		json_object_set_null_member(ret, "vsock-port");
 	json_object_set_string_member(ret, "image-dir",
 				      agent_store_get_dir(agent_server_get_store(server)));
+	policy = agent_server_get_shutdown_policy(server);
+	if (agent_shutdown_policy_is_active(policy))
+		json_object_set_object_member(ret, "shutdown-policy",
+					      agent_shutdown_policy_to_json(policy));
+	else
+		json_object_set_null_member(ret, "shutdown-policy");
 	agent_call_return(call, ret);
 }

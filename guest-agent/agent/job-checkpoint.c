@@ -22,6 +22,13 @@ typedef struct {
 	GThread *pump_thread;
 } Run;
 
+static JobCheckpointModuleFunc module_checkpoint = ckpt_container_checkpoint;
+
+void job_checkpoint_set_module_func(JobCheckpointModuleFunc func)
+{
+	module_checkpoint = func ? func : ckpt_container_checkpoint;
+}
+
 void job_checkpoint_free(gpointer data)
 {
 	JobCheckpoint *o = data;
@@ -214,8 +221,8 @@ JsonObject *job_checkpoint_run(AgentJob *job, CkptContainer *c, gpointer data, G
 	};
 	r.pump_thread = g_thread_new("pump", pump_thread, &r);
 
-	ok = ckpt_container_checkpoint(c, r.pair.fd[JOB_PAIR_MODULE], &copts, &res,
-				       job->cancellable, &lib_error);
+	ok = module_checkpoint(c, r.pair.fd[JOB_PAIR_MODULE], &copts, &res, job->cancellable,
+			       &lib_error);
 	/* Whatever happened, the pump must see its end before we go on. */
 	shutdown(r.pair.fd[JOB_PAIR_MODULE], SHUT_RDWR);
 	join_pump(&r);

@@ -9,6 +9,10 @@
  * stopped, thawed or left frozen. Any failure before that, a dropped
  * connection included, rolls the container back: thawed and running, and
  * no image left behind.
+ *
+ * A stream-attached checkpoint (cmd-checkpoint.c) and a push on shutdown
+ * (agent-push.c) both run this with job->stream as the framed
+ * destination: one framing, one verdict wait, one final status.
  */
 #ifndef JOB_CHECKPOINT_H
 #define JOB_CHECKPOINT_H
@@ -27,6 +31,18 @@ typedef struct {
 } JobCheckpoint;
 
 void job_checkpoint_free(gpointer data);
+
+/*
+ * The module's part of a checkpoint: ckpt_container_checkpoint, which
+ * freezes, has the module write into fd and calls the commit hook. The
+ * unit tests, which have no module, put a fake one here.
+ */
+typedef gboolean (*JobCheckpointModuleFunc)(CkptContainer *c, int fd,
+					    const CkptCheckpointOptions *options,
+					    CkptCheckpointResult *result, GCancellable *cancellable,
+					    GError **error);
+void job_checkpoint_set_module_func(JobCheckpointModuleFunc func);
+
 JsonObject *job_checkpoint_run(AgentJob *job, CkptContainer *c, gpointer data, GError **error);
 
 G_END_DECLS

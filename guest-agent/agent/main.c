@@ -12,10 +12,13 @@
 #include <glib-unix.h>
 
 #include "agent-server.h"
+#include "agent-shutdown.h"
 #include "ckpt-paths.h"
 
 /* How long jobs get to roll back when the agent is stopped. */
 #define SHUTDOWN_TIMEOUT_MS 20000
+/* The same once the pushes were given up: the guest is going down. */
+#define GIVE_UP_GRACE_MS 2000
 
 typedef struct {
 	gint vsock_port;
@@ -29,13 +32,49 @@ typedef struct {
 	gint max_clients;
 	gint max_jobs;
 	gint stream_timeout_ms;
+	char *state_dir;
+	char *push_unix;
 	gboolean verbose;
 } Options;
 
+typedef struct {
+	GMainLoop *loop;
+	AgentServer *server;
+	AgentShutdown *shutdown; /* the pushes of the shutdown policy, once signalled */
+} Daemon;
+
+static void on_pushes_done(AgentShutdown *sd, gpointer data)
+{
+	Daemon *d = data;
+
+	g_main_loop_quit(d->loop);
+}
+
+/*
+ * SIGTERM or SIGINT: with a shutdown policy, push its containers to the
+ * host first (bounded by its timeout); a second signal gives up at once.
+ */
 static gboolean on_quit(gpointer data)
 {
+	Daemon *d = data;
+
+	if (d->shutdown) {
+		if (!agent_shutdown_is_done(d->shutdown)) {
+			g_message("second signal: giving up the pushes");
+			agent_shutdown_abort(d->shutdown);
+		}
+		return G_SOURCE_CONTINUE;
+	}
+	if (d->server &&
+	    agent_shutdown_policy_is_active(agent_server_get_shutdown_policy(d->server))) {
+		g_message("terminating: pushing the shutdown policy's containers first");
+		d->shutdown = agent_shutdown_start(d->server,
+						   agent_server_get_config(d->server)->push_unix,
+						   on_pushes_done, d);
+		return G_SOURCE_CONTINUE;
+	}
 	g_message("terminating");
-	g_main_loop_quit(data);
+	g_main_loop_quit(d->loop);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -83,6 +122,10 @@ static gboolean parse_options(int *argc, char ***argv, Options *o, GError **erro
 		 "The module's device (tests)", "PATH"},
 		{"fake-cgroup", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o->fake_cgroup,
 		 "--cgroup-dir is not on cgroup2 (tests)", NULL},
+		{"state-dir", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o->state_dir,
+		 "Where the shutdown policy is kept (default " AGENT_DEFAULT_STATE_DIR ")", "DIR"},
+		{"push-unix", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o->push_unix,
+		 "Push to the unix socket PREFIX_PORT instead of vsock (tests)", "PREFIX"},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Log every connection", NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
@@ -119,8 +162,9 @@ int main(int argc, char **argv)
 	};
 	AgentConfig config = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GMainLoop) loop = NULL;
+	Daemon d = {0};
 	AgentServer *server;
+	gint64 grace;
 
 	if (!parse_options(&argc, &argv, &o, &error)) {
 		fprintf(stderr, "ckpt-agent: %s\n", error->message);
@@ -147,26 +191,36 @@ int main(int argc, char **argv)
 	config.max_clients = (guint)o.max_clients;
 	config.max_jobs = (guint)o.max_jobs;
 	config.stream_timeout_ms = o.stream_timeout_ms;
+	config.state_dir = o.state_dir;
+	config.push_unix = o.push_unix;
 
 	/* Before listening: a SIGTERM as soon as clients can connect must be handled. */
-	loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGTERM, on_quit, loop);
-	g_unix_signal_add(SIGINT, on_quit, loop);
+	d.loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_quit, &d);
+	g_unix_signal_add(SIGINT, on_quit, &d);
 	server = agent_server_new(&config, &error);
 	if (!server) {
 		fprintf(stderr, "ckpt-agent: %s\n", error->message);
 		return 1;
 	}
+	d.server = server;
+	agent_shutdown_thaw_leftovers(server);
 	g_message("ckpt-agent %s: protocol %d, vsock port %d, unix socket %s, image store %s",
 		  CKPT_VERSION, AGENT_PROTOCOL_VERSION, o.vsock_port,
 		  agent_server_get_config(server)->unix_path
 			  ? agent_server_get_config(server)->unix_path
 			  : "none",
 		  agent_store_get_dir(agent_server_get_store(server)));
-	g_main_loop_run(loop);
+	g_main_loop_run(d.loop);
 	/* Jobs roll back first: a checkpoint must not leave its container frozen. */
-	agent_server_shutdown(server, SHUTDOWN_TIMEOUT_MS);
+	grace = d.shutdown && agent_shutdown_get_summary(d.shutdown)->gave_up ? GIVE_UP_GRACE_MS
+									      : SHUTDOWN_TIMEOUT_MS;
+	agent_server_shutdown(server, grace);
+	if (d.shutdown)
+		agent_shutdown_finish(d.shutdown);
+	agent_shutdown_free(d.shutdown);
 	agent_server_free(server);
+	g_main_loop_unref(d.loop);
 	g_strfreev(o.allow_cids);
 	g_free(o.run_dir);
 	g_free(o.cgroup_dir);
