@@ -184,8 +184,6 @@ static gboolean parse_container(AttrCtx *a, CkptDomainConfig *c, GError **error)
 	g_autoptr(CkptContainerPolicy) p = NULL;
 	guint32 interval = 0, keep = 0;
 
-	if (!attrs_known(a, known, error))
-		return FALSE;
 	if (!name)
 		return attr_fail(a, "name", NULL, error, "missing");
 	if (!ckpt_domain_container_name_valid(name))
@@ -198,6 +196,8 @@ static gboolean parse_container(AttrCtx *a, CkptDomainConfig *c, GError **error)
 		return FALSE;
 	}
 	a->container_name = name;
+	if (!attrs_known(a, known, error))
+		return FALSE;
 	p = ckpt_container_policy_new(name);
 	if (!attr_bool(a, "snapshot-on-shutdown", &p->snapshot_on_shutdown, error) ||
 	    !attr_bool(a, "restore-on-start", &p->restore_on_start, error) ||
