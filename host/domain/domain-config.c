@@ -2,7 +2,10 @@
 /* CkptDomainConfig and CkptContainerPolicy: life cycle, lookups, and the endpoint choice. */
 #include "ckpt-domain.h"
 
-G_DEFINE_QUARK(ckpt - domain - error - quark, ckpt_domain_error)
+/* clang-format off: the quark name is stringified, keep its dashes unspaced */
+// clang-format off
+G_DEFINE_QUARK(ckpt-domain-error-quark, ckpt_domain_error)
+// clang-format on
 
 CkptContainerPolicy *ckpt_container_policy_new(const char *name)
 {

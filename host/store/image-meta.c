@@ -2,7 +2,10 @@
 /* CkptImageMeta: the metadata of one stored image, and its ID.json form. */
 #include "store-private.h"
 
-G_DEFINE_QUARK(ckpt - store - error - quark, ckpt_store_error)
+/* clang-format off: the quark name is stringified, keep its dashes unspaced */
+// clang-format off
+G_DEFINE_QUARK(ckpt-store-error-quark, ckpt_store_error)
+// clang-format on
 
 void ckpt_image_meta_free(CkptImageMeta *m)
 {
