@@ -213,6 +213,11 @@ static CkptImageMeta *finish(CkptStoreWriter *w, const char *sha256_hex, guint64
 
 	if (!g_output_stream_close(G_OUTPUT_STREAM(w->stream), NULL, error))
 		return NULL;
+	/* The caller may have closed the stream itself (a splice with CLOSE_TARGET). */
+	if (ckpt_writer_stream_get_failure(w->stream)) {
+		g_propagate_error(error, g_error_copy(ckpt_writer_stream_get_failure(w->stream)));
+		return NULL;
+	}
 	got_sha = ckpt_writer_stream_get_sha256(w->stream);
 	got_size = ckpt_writer_stream_get_bytes(w->stream);
 	if (got_size != size) {

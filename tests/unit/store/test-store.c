@@ -574,6 +574,59 @@ static void test_flipped_byte_raw(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(got, <, m->size);
 }
 
+static void splice_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	GError **error = data;
+	gssize n = g_output_stream_splice_finish(G_OUTPUT_STREAM(source), res, error);
+
+	g_assert_cmpint(n, !=, 0);
+}
+
+/* How ckpt-host and ckpt-hostd use the streams: splices, closing both ends, sync and async. */
+static void test_splice(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GBytes) bytes = test_random_bytes(3 * 1024 * 1024 + 77, 7);
+	g_autofree char *sha = test_sha256(bytes);
+
+	for (guint async = 0; async < 2; async++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CkptStoreWriter) w = ckpt_store_writer_new(f->store, "vmA", "web", NULL,
+								     "zstd", "migrate", &error);
+		g_autoptr(GInputStream) src = g_memory_input_stream_new_from_bytes(bytes);
+		g_autoptr(GOutputStream) dst = g_memory_output_stream_new_resizable();
+		g_autoptr(GInputStream) in = NULL;
+		g_autoptr(CkptImageMeta) m = NULL;
+		g_autoptr(GBytes) back = NULL;
+		GOutputStreamSpliceFlags flags =
+			G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET;
+
+		if (async) {
+			GError *async_error = NULL;
+
+			g_output_stream_splice_async(ckpt_store_writer_stream(w), src, flags,
+						     G_PRIORITY_DEFAULT, NULL, splice_done,
+						     &async_error);
+			while (!g_output_stream_is_closed(ckpt_store_writer_stream(w)) ||
+			       g_output_stream_has_pending(ckpt_store_writer_stream(w)))
+				g_main_context_iteration(NULL, TRUE);
+			g_assert_no_error(async_error);
+		} else {
+			g_assert_cmpint(g_output_stream_splice(ckpt_store_writer_stream(w), src,
+							       flags, NULL, &error),
+					==, g_bytes_get_size(bytes));
+		}
+		m = ckpt_store_writer_commit(w, sha, g_bytes_get_size(bytes), &error);
+		g_assert_no_error(error);
+		in = ckpt_store_open_image(f->store, m, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(g_output_stream_splice(dst, in, flags, NULL, &error), ==,
+				g_bytes_get_size(bytes));
+		g_assert_no_error(error);
+		back = g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(dst));
+		g_assert_true(g_bytes_equal(back, bytes));
+	}
+}
+
 static void test_verify_stream(void)
 {
 	static const char data[] = "0123456789";
@@ -794,6 +847,7 @@ int main(int argc, char **argv)
 	ADD("/store/list-lookup-latest-prune", test_list_lookup_latest_prune);
 	ADD("/store/interrupted-writer", test_interrupted_writer);
 	ADD("/store/two-writers", test_two_writers);
+	ADD("/store/splice", test_splice);
 	ADD("/store/corrupt-zstd", test_corrupt_zstd);
 	ADD("/store/flipped-byte-raw", test_flipped_byte_raw);
 	ADD("/store/stale-leftovers", test_stale_leftovers);
