@@ -59,10 +59,7 @@ static gssize writer_write(GOutputStream *stream, const void *buffer, gsize coun
 	if (!g_output_stream_write_all(base, buffer, count, &done, cancellable, &cause)) {
 		g_checksum_update(s->sha, buffer, done);
 		s->bytes += done;
-		if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-			g_propagate_error(error, cause);
-			return -1;
-		}
+		/* Even a cancelled write leaves an unknown part written: the image is lost. */
 		fail(s, cause, "writing", error);
 		return -1;
 	}

@@ -460,6 +460,29 @@ static void test_interrupted_writer(Fixture *f, gconstpointer data)
 	}
 }
 
+/* A cancelled transfer: the write fails, the image is dropped at once. */
+static void test_cancelled_write(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GBytes) bytes = test_random_bytes(100000, 12);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CkptStoreWriter) w =
+		ckpt_store_writer_new(f->store, "vmA", "web", NULL, NULL, NULL, &error);
+	g_autoptr(GCancellable) cancel = g_cancellable_new();
+	GOutputStream *out = ckpt_store_writer_stream(w);
+
+	g_assert_true(g_output_stream_write_all(out, g_bytes_get_data(bytes, NULL), 50000, NULL,
+						NULL, &error));
+	g_cancellable_cancel(cancel);
+	g_assert_false(g_output_stream_write_all(out, g_bytes_get_data(bytes, NULL), 50000, NULL,
+						 cancel, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	g_assert_cmpuint(test_count_entries(f->images), ==, 0);
+	g_clear_error(&error);
+	g_assert_null(ckpt_store_writer_commit(w, NULL, 50000, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	g_assert_nonnull(strstr(error->message, ckpt_store_writer_id(w)));
+}
+
 static void test_two_writers(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -846,6 +869,7 @@ int main(int argc, char **argv)
 	ADD("/store/commit-without-sender-hash", test_commit_without_sender_hash);
 	ADD("/store/list-lookup-latest-prune", test_list_lookup_latest_prune);
 	ADD("/store/interrupted-writer", test_interrupted_writer);
+	ADD("/store/cancelled-write", test_cancelled_write);
 	ADD("/store/two-writers", test_two_writers);
 	ADD("/store/splice", test_splice);
 	ADD("/store/corrupt-zstd", test_corrupt_zstd);
