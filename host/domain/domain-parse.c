@@ -310,9 +310,17 @@ static gboolean parse_vsock_device(xmlXPathContext *xp, CkptDomainConfig *c, GEr
 
 static xmlDoc *read_xml(const char *domain_xml, GError **error)
 {
-	g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
+	static gsize initialized;
+	g_autoptr(xmlParserCtxt) ctxt = NULL;
 	xmlDoc *doc;
 	xmlError *e;
+
+	/* libxml2's lazy global setup is not thread-safe; ckpt-hostd parses from threads. */
+	if (g_once_init_enter(&initialized)) {
+		xmlInitParser();
+		g_once_init_leave(&initialized, 1);
+	}
+	ctxt = xmlNewParserCtxt();
 
 	g_assert(ctxt);
 	/* NONET and no entity substitution: the XML may come from a guest owner. */

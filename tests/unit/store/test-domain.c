@@ -394,6 +394,31 @@ static void test_container_names(void)
 		"a123456789a123456789a123456789a123456789a123456789a123456789abcd"));
 }
 
+static gpointer parse_many(gpointer data)
+{
+	const char *xml = data;
+
+	for (guint i = 0; i < 200; i++) {
+		g_autoptr(CkptDomainConfig) c = ckpt_domain_config_parse(xml, NULL);
+
+		g_assert_nonnull(c);
+		g_assert_cmpuint(c->containers->len, ==, 2);
+	}
+	return NULL;
+}
+
+/* ckpt-hostd parses hook XML on worker threads. */
+static void test_threads(void)
+{
+	g_autofree char *xml = domain_xml(vsock3, full_metadata);
+	GThread *threads[4];
+
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+		threads[i] = g_thread_new("parse", parse_many, xml);
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+		g_thread_join(threads[i]);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -409,5 +434,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain/other-prefix", test_other_prefix);
 	g_test_add_func("/domain/metadata-xml-round-trip", test_metadata_xml_round_trip);
 	g_test_add_func("/domain/container-names", test_container_names);
+	g_test_add_func("/domain/threads", test_threads);
 	return g_test_run();
 }
