@@ -91,6 +91,42 @@ refuse:
 	return FALSE;
 }
 
+/*
+ * After the verdict the agent finishes its job (the container stays frozen,
+ * the guest is going down) and sends its status: kept in the job's result.
+ */
+static void read_agent_status(AgentIo *io, const char *vm, const char *container,
+			      JsonObject *result)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *line = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	guint8 hdr[4];
+
+	if (!agent_io_read_exact(io, hdr, 4, "the status marker", &error) ||
+	    agent_frame_header_decode(hdr) != AGENT_FRAME_STATUS ||
+	    !(line = agent_io_read_line(io, REQUEST_MAX, &error))) {
+		g_message("domain %s: push of %s: no status from the agent after the verdict (%s)",
+			  vm, container, error ? error->message : "no status marker");
+		return;
+	}
+	if (result && json_parser_load_from_data(parser, line, -1, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+		json_object_set_member(result, "agent",
+				       json_node_copy(json_parser_get_root(parser)));
+}
+
+/* FAIL: nothing of it is left in the store (the writer removes its temp files). */
+static void fail_push(AgentIo *io, Hostd *h, guint job, const char *vm, const char *container,
+		      const GError *error)
+{
+	g_autofree char *verdict = g_strdup_printf("FAIL %s\n", error->message);
+
+	if (write_text(io, verdict))
+		read_agent_status(io, vm, container, NULL);
+	hostd_job_fail(h->jobs, job, error);
+}
+
 void hostd_push_serve(Hostd *h, const char *vm, GSocketConnection *conn)
 {
 	int fd = g_socket_get_fd(g_socket_connection_get_socket(conn));
@@ -152,16 +188,13 @@ void hostd_push_serve(Hostd *h, const char *vm, GSocketConnection *conn)
 			g_warning("domain %s: push of %s: stored as %s, but the guest left before "
 				  "hearing OK",
 				  vm, container, m->id);
+		else
+			read_agent_status(&io, vm, container, r);
 		hostd_job_done(h->jobs, job, r);
 	}
 	goto out;
-failed : {
-	g_autofree char *verdict = g_strdup_printf("FAIL %s\n", error->message);
-
-	/* Nothing of it is left in the store: the writer removes its temp files. */
-	write_text(&io, verdict);
-	hostd_job_fail(h->jobs, job, error);
-}
+failed:
+	fail_push(&io, h, job, vm, container, error);
 out:
 	agent_io_clear(&io);
 }

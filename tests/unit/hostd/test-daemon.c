@@ -220,6 +220,8 @@ static void write_all(int fd, const void *p, gsize len)
 	g_assert_cmpint(write(fd, p, len), ==, (gssize)len);
 }
 
+#define FINAL_STATUS "{\"return\":{\"job\":7,\"state\":\"done\"}}\n"
+
 /* Pushes `size` pseudo-random bytes as container web; returns the verdict line. */
 static char *push_image(const char *path, gsize size, const PushFault *fault)
 {
@@ -260,6 +262,10 @@ static char *push_image(const char *path, gsize size, const PushFault *fault)
 	agent_trailer_encode(&t, tr);
 	write_all(fd, tr, sizeof(tr));
 	verdict = read_line_fd(fd);
+	/* As the agent: its job's final status after the verdict. */
+	agent_frame_header_encode(AGENT_FRAME_STATUS, hdr);
+	write_all(fd, hdr, 4);
+	write_all(fd, FINAL_STATUS, strlen(FINAL_STATUS));
 	close(fd);
 	return verdict;
 }
@@ -301,6 +307,15 @@ static void test_push(void)
 	done = find_job(d, "push", "done");
 	g_assert_nonnull(done);
 	g_assert_cmpstr(json_object_get_string_member(done, "domain"), ==, "vmT");
+	{
+		JsonObject *res = json_object_get_object_member(done, "result");
+		JsonObject *agent = json_object_get_object_member(res, "agent");
+
+		g_assert_nonnull(agent);
+		g_assert_cmpint(json_object_get_int_member(
+					json_object_get_object_member(agent, "return"), "job"),
+				==, 7);
+	}
 	s = ckpt_store_open(d->store, &error);
 	latest = ckpt_store_latest(s, "vmT", "web", &error);
 	g_assert_no_error(error);
