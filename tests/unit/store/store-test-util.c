@@ -118,3 +118,46 @@ void test_flip_byte(const char *path, goffset offset)
 	g_assert_cmpint(fputc(c ^ 0x20, f), !=, EOF);
 	g_assert_cmpint(fclose(f), ==, 0);
 }
+
+void store_fixture_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *tmp = g_dir_make_tmp("ckpt-store-test-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	/* A store dir that does not exist yet: open creates it. */
+	f->dir = g_build_filename(tmp, "store", NULL);
+	f->images = g_build_filename(f->dir, "images", NULL);
+	f->store = ckpt_store_open(f->dir, &error);
+	g_assert_no_error(error);
+}
+
+void store_fixture_teardown(Fixture *f, gconstpointer data)
+{
+	g_autofree char *tmp = g_path_get_dirname(f->dir);
+
+	ckpt_store_free(f->store);
+	test_rm_rf(tmp);
+	g_free(f->dir);
+	g_free(f->images);
+}
+
+CkptImageMeta *store_fixture_put(Fixture *f, const char *vm, const char *container,
+				 const char *compression, GBytes *data)
+{
+	g_autoptr(GError) error = NULL;
+	CkptImageMeta *m = test_store_put(f->store, vm, container, compression, data, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(m);
+	return m;
+}
+
+GBytes *store_fixture_read(Fixture *f, const CkptImageMeta *m, GError **error)
+{
+	g_autoptr(GInputStream) in = ckpt_store_open_image(f->store, m, error);
+
+	if (!in)
+		return NULL;
+	return test_read_all(in, error);
+}

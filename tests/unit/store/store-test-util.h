@@ -19,3 +19,17 @@ guint test_count_entries(const char *dir);
 void test_rm_rf(const char *path);
 /* Flip one byte of a file at offset. */
 void test_flip_byte(const char *path, goffset offset);
+
+/* A store in a fresh temp dir (created by ckpt_store_open), removed afterwards. */
+typedef struct {
+	char *dir;
+	char *images;
+	CkptStore *store;
+} Fixture;
+void store_fixture_setup(Fixture *f, gconstpointer data);
+void store_fixture_teardown(Fixture *f, gconstpointer data);
+/* test_store_put() that must succeed. */
+CkptImageMeta *store_fixture_put(Fixture *f, const char *vm, const char *container,
+				 const char *compression, GBytes *data);
+/* The image's bytes through ckpt_store_open_image(). */
+GBytes *store_fixture_read(Fixture *f, const CkptImageMeta *m, GError **error);
