@@ -6,173 +6,45 @@
  * not silently turn it off). Elements and attributes of other namespaces are
  * none of our business and are ignored.
  */
-#include <sys/un.h>
-
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
-#include "ckpt-domain.h"
+#include "domain-attr.h"
 
 #define MAX_VSOCK_PORT (G_MAXUINT32 - 1) /* -1U is VMADDR_PORT_ANY */
 #define MAX_CID (G_MAXUINT32 - 1)
-
-typedef struct {
-	const char *domain;	    /* for messages */
-	const char *element;	    /* "ckpt:agent" */
-	const char *container_name; /* set while checking a <ckpt:container> */
-	xmlNode *node;
-} AttrCtx;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
-static gboolean attr_fail(const AttrCtx *a, const char *attr, const char *value, GError **error,
-			  const char *fmt, ...) G_GNUC_PRINTF(5, 6);
-
-static gboolean attr_fail(const AttrCtx *a, const char *attr, const char *value, GError **error,
-			  const char *fmt, ...)
-{
-	g_autofree char *why = NULL;
-	g_autofree char *named = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	why = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	if (a->container_name && g_strcmp0(attr, "name") != 0)
-		named = g_strdup_printf(" name='%s'", a->container_name);
-	if (value)
-		g_set_error(error, CKPT_DOMAIN_ERROR, CKPT_DOMAIN_ERROR_INVALID,
-			    "domain %s: <%s%s %s='%s'>: %s", a->domain, a->element,
-			    named ? named : "", attr, value, why);
-	else
-		g_set_error(error, CKPT_DOMAIN_ERROR, CKPT_DOMAIN_ERROR_INVALID,
-			    "domain %s: <%s%s>: attribute %s: %s", a->domain, a->element,
-			    named ? named : "", attr, why);
-	return FALSE;
-}
-
-/* The unqualified attribute `attr`, or NULL; g_free() it. */
-static char *attr_get(const AttrCtx *a, const char *attr)
-{
-	xmlChar *v = xmlGetNoNsProp(a->node, (const xmlChar *)attr);
-	char *copy = v ? g_strdup((const char *)v) : NULL;
-
-	xmlFree(v);
-	return copy;
-}
-
-/* Refuse unqualified attributes that are not in `known` (NULL-terminated). */
-static gboolean attrs_known(const AttrCtx *a, const char *const *known, GError **error)
-{
-	for (xmlAttr *p = a->node->properties; p; p = p->next) {
-		if (p->ns)
-			continue;
-		if (!g_strv_contains(known, (const char *)p->name)) {
-			g_autofree char *list = g_strjoinv(", ", (char **)known);
-
-			return attr_fail(a, (const char *)p->name, NULL, error,
-					 "unknown attribute (known: %s)", list);
-		}
-	}
-	return TRUE;
-}
-
-static gboolean attr_uint(const AttrCtx *a, const char *attr, guint64 min, guint64 max,
-			  guint64 *out, GError **error)
-{
-	g_autofree char *v = attr_get(a, attr);
-	g_autoptr(GError) local = NULL;
-
-	if (!v)
-		return TRUE;
-	if (!g_ascii_string_to_unsigned(v, 10, min, max, out, &local)) {
-		if (g_error_matches(local, G_NUMBER_PARSER_ERROR,
-				    G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
-			return attr_fail(a, attr, v, error,
-					 "out of range (%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-					 ")",
-					 min, max);
-		return attr_fail(a, attr, v, error, "not a number");
-	}
-	return TRUE;
-}
-
-static gboolean attr_u32(const AttrCtx *a, const char *attr, guint64 min, guint64 max, guint32 *out,
-			 GError **error)
-{
-	guint64 v = *out;
-
-	if (!attr_uint(a, attr, min, max, &v, error))
-		return FALSE;
-	*out = (guint32)v;
-	return TRUE;
-}
-
-static gboolean attr_bool(const AttrCtx *a, const char *attr, gboolean *out, GError **error)
-{
-	g_autofree char *v = attr_get(a, attr);
-
-	if (!v)
-		return TRUE;
-	if (g_str_equal(v, "yes"))
-		*out = TRUE;
-	else if (g_str_equal(v, "no"))
-		*out = FALSE;
-	else
-		return attr_fail(a, attr, v, error, "expected yes or no");
-	return TRUE;
-}
-
-/* An absolute path; unix_socket: it must also fit in sun_path. */
-static gboolean attr_path(const AttrCtx *a, const char *attr, gboolean required,
-			  gboolean unix_socket, char **out, GError **error)
-{
-	g_autofree char *v = attr_get(a, attr);
-
-	if (!v) {
-		if (required)
-			return attr_fail(a, attr, NULL, error, "missing");
-		return TRUE;
-	}
-	if (!g_path_is_absolute(v))
-		return attr_fail(a, attr, v, error, "not an absolute path");
-	if (unix_socket && strlen(v) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-		return attr_fail(a, attr, v, error,
-				 "too long for a Unix socket path (max %zu bytes)",
-				 sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
-	g_free(*out);
-	*out = g_steal_pointer(&v);
-	return TRUE;
-}
-
 static gboolean parse_port_element(const AttrCtx *a, guint32 *port, GError **error)
 {
 	static const char *const known[] = {"port", NULL};
 
-	return attrs_known(a, known, error) && attr_u32(a, "port", 1, MAX_VSOCK_PORT, port, error);
+	return domain_attrs_known(a, known, error) &&
+	       domain_attr_u32(a, "port", 1, MAX_VSOCK_PORT, port, error);
 }
 
 static gboolean parse_vsockd(AttrCtx *a, CkptDomainConfig *c, GError **error)
 {
 	static const char *const known[] = {"uds", "vhost-user", "guest-cid", "managed", NULL};
 
-	if (!attrs_known(a, known, error) ||
-	    !attr_path(a, "uds", TRUE, TRUE, &c->vsockd_uds, error) ||
-	    !attr_path(a, "vhost-user", FALSE, TRUE, &c->vsockd_vhost_user, error) ||
-	    !attr_u32(a, "guest-cid", 3, MAX_CID, &c->vsockd_guest_cid, error) ||
-	    !attr_bool(a, "managed", &c->vsockd_managed, error))
+	if (!domain_attrs_known(a, known, error) ||
+	    !domain_attr_path(a, "uds", TRUE, TRUE, &c->vsockd_uds, error) ||
+	    !domain_attr_path(a, "vhost-user", FALSE, TRUE, &c->vsockd_vhost_user, error) ||
+	    !domain_attr_u32(a, "guest-cid", 3, MAX_CID, &c->vsockd_guest_cid, error) ||
+	    !domain_attr_bool(a, "managed", &c->vsockd_managed, error))
 		return FALSE;
 	/* ckpt-hostd can only start the bridge if it knows both sockets and the CID. */
 	if (c->vsockd_managed && !c->vsockd_vhost_user)
-		return attr_fail(a, "vhost-user", NULL, error,
-				 "missing (required with managed='yes')");
+		return domain_attr_fail(a, "vhost-user", NULL, error,
+					"missing (required with managed='yes')");
 	if (c->vsockd_managed && !c->vsockd_guest_cid)
-		return attr_fail(a, "guest-cid", NULL, error,
-				 "missing (required with managed='yes')");
+		return domain_attr_fail(a, "guest-cid", NULL, error,
+					"missing (required with managed='yes')");
 	return TRUE;
 }
 
@@ -180,29 +52,30 @@ static gboolean parse_container(AttrCtx *a, CkptDomainConfig *c, GError **error)
 {
 	static const char *const known[] = {
 		"name", "snapshot-on-shutdown", "restore-on-start", "interval", "keep", NULL};
-	g_autofree char *name = attr_get(a, "name");
+	g_autofree char *name = domain_attr_get(a, "name");
 	g_autoptr(CkptContainerPolicy) p = NULL;
 	guint32 interval = 0, keep = 0;
 
 	if (!name)
-		return attr_fail(a, "name", NULL, error, "missing");
+		return domain_attr_fail(a, "name", NULL, error, "missing");
 	if (!ckpt_domain_container_name_valid(name))
-		return attr_fail(a, "name", name, error,
-				 "not a container name (1-64 of A-Za-z0-9_.-, starting with a "
-				 "letter or digit)");
+		return domain_attr_fail(
+			a, "name", name, error,
+			"not a container name (1-64 of A-Za-z0-9_.-, starting with a "
+			"letter or digit)");
 	if (ckpt_domain_config_container(c, name)) {
 		g_set_error(error, CKPT_DOMAIN_ERROR, CKPT_DOMAIN_ERROR_INVALID,
 			    "domain %s: <ckpt:container name='%s'> appears twice", a->domain, name);
 		return FALSE;
 	}
 	a->container_name = name;
-	if (!attrs_known(a, known, error))
+	if (!domain_attrs_known(a, known, error))
 		return FALSE;
 	p = ckpt_container_policy_new(name);
-	if (!attr_bool(a, "snapshot-on-shutdown", &p->snapshot_on_shutdown, error) ||
-	    !attr_bool(a, "restore-on-start", &p->restore_on_start, error) ||
-	    !attr_u32(a, "interval", 0, CKPT_DOMAIN_MAX_INTERVAL_S, &interval, error) ||
-	    !attr_u32(a, "keep", 0, CKPT_DOMAIN_MAX_KEEP, &keep, error))
+	if (!domain_attr_bool(a, "snapshot-on-shutdown", &p->snapshot_on_shutdown, error) ||
+	    !domain_attr_bool(a, "restore-on-start", &p->restore_on_start, error) ||
+	    !domain_attr_u32(a, "interval", 0, CKPT_DOMAIN_MAX_INTERVAL_S, &interval, error) ||
+	    !domain_attr_u32(a, "keep", 0, CKPT_DOMAIN_MAX_KEEP, &keep, error))
 		return FALSE;
 	p->interval_s = interval;
 	p->keep = keep;
@@ -305,7 +178,7 @@ static gboolean parse_vsock_device(xmlXPathContext *xp, CkptDomainConfig *c, GEr
 		return TRUE;
 	/* An inactive domain with <cid auto='yes'/> has no address yet: 0. */
 	a.node = cid->nodesetval->nodeTab[0];
-	return attr_u32(&a, "address", 3, MAX_CID, &c->vsock_cid, error);
+	return domain_attr_u32(&a, "address", 3, MAX_CID, &c->vsock_cid, error);
 }
 
 static xmlDoc *read_xml(const char *domain_xml, GError **error)
