@@ -6,7 +6,10 @@
 #include <poll.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK(ckpt - transport - error - quark, ckpt_transport_error)
+/* The quark name is stringified: keep clang-format from spacing its dashes. */
+// clang-format off
+G_DEFINE_QUARK(ckpt-transport-error-quark, ckpt_transport_error)
+// clang-format on
 
 gint64 transport_deadline(guint timeout_ms)
 {
