@@ -280,3 +280,10 @@ AgentJob *agent_push_start(AgentServer *server, const char *container, const Age
 	agent_job_start(job);
 	return job;
 }
+
+void agent_push_forget(AgentJob *job)
+{
+	Push *p = job->run_data;
+
+	p->done = NULL;
+}

@@ -40,6 +40,12 @@ char *agent_push_target_describe(const AgentPushTarget *t);
 AgentJob *agent_push_start(AgentServer *server, const char *container, const AgentPushTarget *t,
 			   AgentJobDoneFunc done, gpointer data, GError **error);
 
+/*
+ * The caller is going away: done will not be called for this job (main
+ * thread only, like done itself).
+ */
+void agent_push_forget(AgentJob *job);
+
 G_END_DECLS
 
 #endif /* AGENT_PUSH_H */

@@ -31,6 +31,7 @@ struct _AgentShutdown {
 	guint running;
 	gint64 started;
 	guint timer;
+	guint idle;
 	gboolean done;
 	AgentShutdownSummary summary;
 	AgentShutdownDoneFunc done_func;
@@ -79,6 +80,12 @@ static void on_push_done(AgentJob *job, gpointer data)
 			e = x;
 	}
 	g_return_if_fail(e != NULL);
+	if (e->state != ENTRY_RUNNING) {
+		/* Given up (and counted) already: only its end is told. */
+		g_message("shutdown: given-up push of %s ended: %s", e->name,
+			  job->error ? job->error->message : "done");
+		return;
+	}
 	sd->running--;
 	if (job->error) {
 		e->state = ENTRY_FAILED;
@@ -94,8 +101,6 @@ static void on_push_done(AgentJob *job, gpointer data)
 			  json_object_get_int_member(job->result, "bytes"),
 			  json_object_get_string_member(job->result, "sha256"), elapsed_ms(sd));
 	}
-	if (sd->done)
-		return; /* given up: only the outcome is told */
 	start_next(sd);
 }
 
@@ -140,6 +145,9 @@ static void give_up(AgentShutdown *sd, const char *why)
 
 		if (e->state == ENTRY_RUNNING) {
 			g_string_append_printf(names, " %s", e->name);
+			e->state = ENTRY_FAILED;
+			sd->summary.failed++;
+			sd->running--;
 			/* It rolls back: its container is thawed. */
 			agent_job_cancel(e->job);
 		} else if (e->state == ENTRY_PENDING) {
@@ -166,7 +174,11 @@ static gboolean on_timeout(gpointer data)
 
 static gboolean start_idle(gpointer data)
 {
-	start_next(data);
+	AgentShutdown *sd = data;
+
+	sd->idle = 0;
+	if (!sd->done)
+		start_next(sd);
 	return G_SOURCE_REMOVE;
 }
 
@@ -217,7 +229,7 @@ AgentShutdown *agent_shutdown_start(AgentServer *server, const char *unix_prefix
 	}
 	sd->timer = g_timeout_add((guint)sd->policy->timeout_ms, on_timeout, sd);
 	/* Results come from the main loop, never from inside the caller. */
-	g_idle_add(start_idle, sd);
+	sd->idle = g_idle_add(start_idle, sd);
 	return sd;
 }
 
@@ -290,7 +302,14 @@ void agent_shutdown_free(AgentShutdown *sd)
 {
 	if (!sd)
 		return;
+	for (guint i = 0; i < sd->entries->len; i++) {
+		Entry *e = g_ptr_array_index(sd->entries, i);
+
+		if (e->job)
+			agent_push_forget(e->job);
+	}
 	g_clear_handle_id(&sd->timer, g_source_remove);
+	g_clear_handle_id(&sd->idle, g_source_remove);
 	g_ptr_array_unref(sd->entries);
 	agent_shutdown_policy_free(sd->policy);
 	g_free(sd->unix_prefix);

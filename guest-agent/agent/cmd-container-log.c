@@ -145,7 +145,9 @@ void agent_cmd_container_log(AgentCall *call)
 	for (gsize i = skip; i < buf->len; i++)
 		if (buf->data[i] == 0)
 			buf->data[i] = 0xFF;
-	text = g_utf8_make_valid((const char *)buf->data + skip, (gssize)(buf->len - skip));
+	text = buf->len > skip ? g_utf8_make_valid((const char *)buf->data + skip,
+						   (gssize)(buf->len - skip))
+			       : g_strdup("");
 	ret = json_object_new();
 	json_object_set_string_member(ret, "container", name);
 	json_object_set_string_member(ret, "log", text);

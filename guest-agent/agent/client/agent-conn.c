@@ -256,13 +256,13 @@ gboolean agent_conn_receive_image_stream(AgentConn *c, GOutputStream *out,
 			    agent_frame_header_decode(hdr));
 		return FALSE;
 	}
-	if (!read_final(c, r, error))
-		return FALSE;
 	if (verify_error) {
+		/* Our reason is the cause; the agent's final word only confirms the rollback. */
+		read_final(c, r, NULL);
 		g_propagate_error(error, g_steal_pointer(&verify_error));
 		return FALSE;
 	}
-	return TRUE;
+	return read_final(c, r, error);
 }
 
 gboolean agent_conn_receive_image(AgentConn *c, int out_fd, const AgentStreamOptions *o,

@@ -20,6 +20,7 @@
 #include "agent-commands.h"
 #include "agent-conn.h"
 #include "agent-error.h"
+#include "ckpt-guest.h"
 #include "fake-cgroup.h"
 
 #define MIB (1024 * 1024)
@@ -31,6 +32,8 @@ typedef struct {
 	char *cg;
 	char *store;
 	char *dev;
+	char *state;
+	char *host; /* the fake host's socket prefix (--push-unix) */
 	GSubprocess *agent;
 	GSubprocess *sleeper; /* a real task for the fake containers */
 } Fixture;
@@ -84,6 +87,8 @@ static void start_agent(Fixture *f, const char *extra)
 	g_ptr_array_add(argv, g_strdup_printf("--device=%s", f->dev));
 	g_ptr_array_add(argv, g_strdup("--fake-cgroup"));
 	g_ptr_array_add(argv, g_strdup("--stream-timeout-ms=3000"));
+	g_ptr_array_add(argv, g_strdup_printf("--state-dir=%s", f->state));
+	g_ptr_array_add(argv, g_strdup_printf("--push-unix=%s", f->host));
 	if (extra)
 		g_ptr_array_add(argv, g_strdup(extra));
 	g_ptr_array_add(argv, NULL);
@@ -112,6 +117,8 @@ static void setup(Fixture *f, gconstpointer data)
 	f->cg = g_build_filename(cgroot, "ckpt", NULL);
 	f->store = g_build_filename(f->tmp, "images", NULL);
 	f->dev = g_build_filename(f->tmp, "no-ckpt-device", NULL);
+	f->state = g_build_filename(f->tmp, "state", NULL);
+	f->host = g_build_filename(f->tmp, "host", NULL);
 	f->sleeper = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &error, "sleep", "1000", NULL);
 	g_assert_no_error(error);
 	start_agent(f, data);
@@ -136,7 +143,8 @@ static void teardown(Fixture *f, gconstpointer data)
 {
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmp);
 
-	stop_agent(f);
+	if (f->agent)
+		stop_agent(f);
 	g_subprocess_force_exit(f->sleeper);
 	g_subprocess_wait(f->sleeper, NULL, NULL);
 	g_clear_object(&f->sleeper);
@@ -146,6 +154,8 @@ static void teardown(Fixture *f, gconstpointer data)
 	g_free(f->cg);
 	g_free(f->store);
 	g_free(f->dev);
+	g_free(f->state);
+	g_free(f->host);
 	g_free(f->tmp);
 }
 
@@ -926,6 +936,316 @@ static void test_fsfreeze_hook(Fixture *f, gconstpointer data)
 	g_assert_null(strstr(err, "container web thawed"));
 }
 
+/* --- container-log ------------------------------------------------------ */
+
+static void put_log(Fixture *f, const char *name, const void *data, gsize len)
+{
+	g_autofree char *dir = g_build_filename(f->run, name, NULL);
+	g_autofree char *path = g_build_filename(dir, "log", NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+}
+
+static JsonObject *log_of(AgentConn *c, const char *name, gint64 tail)
+{
+	g_autofree char *args =
+		tail ? g_strdup_printf("{\"container\":\"%s\",\"tail-bytes\":%" G_GINT64_FORMAT "}",
+				       name, tail)
+		     : g_strdup_printf("{\"container\":\"%s\"}", name);
+
+	return call_ok(c, "container-log", args);
+}
+
+static void test_container_log(Fixture *f, gconstpointer data)
+{
+	g_autofree char *web = fake_container(f, "web");
+	g_autoptr(AgentConn) c = conn(f);
+	g_autoptr(GString) big = g_string_new(NULL);
+	const char junk[] = "ok \xff\x00 end\n";
+
+	/* A short log comes whole. */
+	put_log(f, "web", "one\ntwo\n", 8);
+	{
+		g_autoptr(JsonObject) r = log_of(c, "web", 0);
+
+		g_assert_cmpstr(json_object_get_string_member(r, "log"), ==, "one\ntwo\n");
+		g_assert_cmpint(json_object_get_int_member(r, "size"), ==, 8);
+		g_assert_cmpint(json_object_get_int_member(r, "offset"), ==, 0);
+	}
+	/* 1000 lines of 10 bytes; the last 25 bytes start mid-line: cut to the next one. */
+	for (int i = 0; i < 1000; i++)
+		g_string_append_printf(big, "line %04d\n", i);
+	put_log(f, "web", big->str, big->len);
+	{
+		g_autoptr(JsonObject) r = log_of(c, "web", 25);
+
+		g_assert_cmpstr(json_object_get_string_member(r, "log"), ==,
+				"line 0998\nline 0999\n");
+		g_assert_cmpint(json_object_get_int_member(r, "size"), ==, 10000);
+		g_assert_cmpint(json_object_get_int_member(r, "offset"), ==, 9980);
+	}
+	{
+		/* The default is 4096 bytes: 409 whole lines. */
+		g_autoptr(JsonObject) r = log_of(c, "web", 0);
+		const char *text = json_object_get_string_member(r, "log");
+
+		g_assert_cmpuint(strlen(text), ==, 4090);
+		g_assert_true(g_str_has_prefix(text, "line 0591\n"));
+	}
+	/* One long line with no boundary in the tail: its end. */
+	put_log(f, "web", "abcdefghijklmnopqrstuvwxyz", 26);
+	{
+		g_autoptr(JsonObject) r = log_of(c, "web", 10);
+
+		g_assert_cmpstr(json_object_get_string_member(r, "log"), ==, "qrstuvwxyz");
+	}
+	/* Not UTF-8, and a NUL: U+FFFD each. */
+	put_log(f, "web", junk, sizeof(junk) - 1);
+	{
+		g_autoptr(JsonObject) r = log_of(c, "web", 0);
+
+		g_assert_cmpstr(json_object_get_string_member(r, "log"), ==,
+				"ok \xef\xbf\xbd\xef\xbf\xbd end\n");
+	}
+	/* Empty. */
+	put_log(f, "web", "", 0);
+	{
+		g_autoptr(JsonObject) r = log_of(c, "web", 0);
+
+		g_assert_cmpstr(json_object_get_string_member(r, "log"), ==, "");
+		g_assert_cmpint(json_object_get_int_member(r, "size"), ==, 0);
+	}
+	call_fails(c, "container-log", "{\"container\":\"nosuch\"}", AGENT_ERROR_NOT_FOUND,
+		   "container nosuch: no such container");
+	call_fails(c, "container-log", "{\"container\":\"web\",\"tail-bytes\":0}",
+		   AGENT_ERROR_INVALID_ARGUMENT, "tail-bytes");
+	call_fails(c, "container-log", "{\"container\":\"web\",\"tail-bytes\":2097152}",
+		   AGENT_ERROR_INVALID_ARGUMENT, "tail-bytes");
+	/* Started without log: its config says so. */
+	{
+		g_autofree char *db = fake_container(f, "db");
+		g_autofree char *dir = g_build_filename(f->run, "db", NULL);
+		g_autofree char *cfg = g_build_filename(dir, "config", NULL);
+		g_autoptr(CkptContainerConfig) config = ckpt_container_config_new();
+		g_autoptr(GError) error = NULL;
+
+		g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+		config->hostname = g_strdup("db");
+		config->log = FALSE;
+		g_assert_true(ckpt_container_config_save(config, cfg, &error));
+		call_fails(c, "container-log", "{\"container\":\"db\"}", AGENT_ERROR_STATE,
+			   "container db was started without log");
+	}
+	/* A container with no log file at all. */
+	{
+		g_autofree char *cache = fake_container(f, "cache");
+
+		call_fails(c, "container-log", "{\"container\":\"cache\"}", AGENT_ERROR_NOT_FOUND,
+			   "container cache: log: ");
+	}
+}
+
+/* --- shutdown-policy and the push on SIGTERM ---------------------------- */
+
+static void test_shutdown_policy(Fixture *f, gconstpointer data)
+{
+	g_autofree char *file = g_build_filename(f->state, "shutdown-policy.json", NULL);
+	AgentConn *c = conn(f);
+	g_autoptr(JsonObject) info = call_ok(c, "info", NULL);
+	g_autoptr(JsonObject) set = NULL;
+	JsonArray *names;
+
+	g_assert_true(json_object_get_null_member(info, "shutdown-policy"));
+	set = call_ok(
+		c, "shutdown-policy",
+		"{\"containers\":[\"web\",\"db\",\"web\"],\"port\":7200,\"timeout-ms\":5000}");
+	names = json_object_get_array_member(set, "containers");
+	g_assert_cmpuint(json_array_get_length(names), ==, 2);
+	g_assert_cmpstr(json_array_get_string_element(names, 0), ==, "web");
+	g_assert_cmpstr(json_array_get_string_element(names, 1), ==, "db");
+	g_assert_cmpint(json_object_get_int_member(set, "port"), ==, 7200);
+	g_assert_cmpint(json_object_get_int_member(set, "timeout-ms"), ==, 5000);
+	g_assert_cmpint(json_object_get_int_member(set, "cid"), ==, 2);
+	g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+	call_fails(c, "shutdown-policy", "{\"containers\":[\"../x\"]}",
+		   AGENT_ERROR_INVALID_ARGUMENT, "containers[0]");
+	call_fails(c, "shutdown-policy", "{\"containers\":[\"web\"],\"port\":0}",
+		   AGENT_ERROR_INVALID_ARGUMENT, "port");
+	call_fails(c, "shutdown-policy", "{}", AGENT_ERROR_INVALID_ARGUMENT, "containers");
+	agent_conn_free(c);
+
+	/* A restarted agent keeps it (no such containers: the SIGTERM pushes nothing). */
+	stop_agent(f);
+	start_agent(f, NULL);
+	c = conn(f);
+	{
+		g_autoptr(JsonObject) again = call_ok(c, "info", NULL);
+		JsonObject *p = json_object_get_object_member(again, "shutdown-policy");
+
+		g_assert_nonnull(p);
+		g_assert_cmpint(json_object_get_int_member(p, "port"), ==, 7200);
+		g_assert_cmpuint(
+			json_array_get_length(json_object_get_array_member(p, "containers")), ==,
+			2);
+	}
+	/* An empty list turns it off. */
+	{
+		g_autoptr(JsonObject) off = call_ok(c, "shutdown-policy", "{\"containers\":[]}");
+		g_autoptr(JsonObject) again = call_ok(c, "info", NULL);
+
+		g_assert_cmpuint(
+			json_array_get_length(json_object_get_array_member(off, "containers")), ==,
+			0);
+		g_assert_true(json_object_get_null_member(again, "shutdown-policy"));
+		g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+	}
+	agent_conn_free(c);
+}
+
+/* A listening socket at the fake host's PREFIX_PORT. */
+static int host_listen(Fixture *f, guint port)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	g_snprintf(addr.sun_path, sizeof(addr.sun_path), "%s_%u", f->host, port);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	g_assert_cmpint(listen(fd, 4), ==, 0);
+	return fd;
+}
+
+static int host_accept(int lfd)
+{
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+
+	g_assert_cmpint(poll(&p, 1, 10000), ==, 1);
+	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+/* Waits for the agent to exit by itself; its exit status, and the time it took. */
+static int agent_exit(Fixture *f, gint64 *ms)
+{
+	gint64 t0 = g_get_monotonic_time();
+	g_autoptr(GError) error = NULL;
+	int status;
+
+	g_subprocess_wait(f->agent, NULL, &error);
+	g_assert_no_error(error);
+	*ms = (g_get_monotonic_time() - t0) / 1000;
+	g_assert_true(g_subprocess_get_if_exited(f->agent));
+	status = g_subprocess_get_exit_status(f->agent);
+	g_clear_object(&f->agent);
+	return status;
+}
+
+/*
+ * The whole daemon on SIGTERM, over the wire: the push request, then
+ * (no module here) the job's error as its final status, on the same
+ * connection; a container that does not run is skipped; the agent exits.
+ */
+static void test_push_on_sigterm(Fixture *f, gconstpointer data)
+{
+	g_autofree char *web = fake_container(f, "web");
+	g_autoptr(AgentConn) c = conn(f);
+	g_autoptr(JsonObject) set =
+		call_ok(c, "shutdown-policy", "{\"containers\":[\"gone\",\"web\"],\"port\":7300}");
+	int lfd = host_listen(f, 7300);
+	g_autofree char *req = NULL;
+	g_autofree char *status = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *args;
+	guint8 marker[4];
+	int fd;
+	gint64 ms;
+
+	g_subprocess_send_signal(f->agent, SIGTERM);
+	fd = host_accept(lfd);
+	g_assert_cmpint(fd, >=, 0);
+	req = raw_line(fd);
+	node = json_from_string(req, NULL);
+	g_assert_nonnull(node);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(node), "execute"), ==,
+			"push");
+	args = json_object_get_object_member(json_node_get_object(node), "arguments");
+	g_assert_cmpstr(json_object_get_string_member(args, "container"), ==, "web");
+	g_assert_cmpstr(json_object_get_string_member(args, "reason"), ==, "shutdown");
+	g_assert_nonnull(json_object_get_string_member(args, "kernel"));
+	raw_send(fd, "{\"return\":{}}\n", 14);
+	g_assert_cmpint(recv(fd, marker, 4, MSG_WAITALL), ==, 4);
+	g_assert_cmpuint(marker[0] & marker[1] & marker[2] & marker[3], ==, 0xFF);
+	status = raw_line(fd);
+	g_assert_nonnull(strstr(status, "\"class\":\"no-module\""));
+	g_assert_cmpint(agent_exit(f, &ms), ==, 0);
+	g_assert_cmpint(ms, <, 5000);
+	close(fd);
+	close(lfd);
+	/* Clean up the policy for the teardown's agent. */
+	start_agent(f, NULL);
+	{
+		g_autoptr(AgentConn) c2 = conn(f);
+		g_autoptr(JsonObject) off = call_ok(c2, "shutdown-policy", "{\"containers\":[]}");
+	}
+}
+
+/* A host that takes the connection and never answers: the timeout ends it. */
+static void test_push_timeout(Fixture *f, gconstpointer data)
+{
+	g_autofree char *web = fake_container(f, "web");
+	g_autoptr(AgentConn) c = conn(f);
+	g_autoptr(JsonObject) set =
+		call_ok(c, "shutdown-policy",
+			"{\"containers\":[\"web\"],\"port\":7301,\"timeout-ms\":1000}");
+	int lfd = host_listen(f, 7301);
+	g_autofree char *req = NULL;
+	int fd;
+	gint64 ms;
+
+	g_subprocess_send_signal(f->agent, SIGTERM);
+	fd = host_accept(lfd);
+	req = raw_line(fd);
+	g_assert_nonnull(strstr(req, "\"push\""));
+	g_assert_cmpint(agent_exit(f, &ms), ==, 0);
+	/* The timeout plus at most the 2 s the jobs get to roll back. */
+	g_assert_cmpint(ms, <, 1000 + 2000 + 1000);
+	close(fd);
+	close(lfd);
+	start_agent(f, NULL);
+	{
+		g_autoptr(AgentConn) c2 = conn(f);
+		g_autoptr(JsonObject) off = call_ok(c2, "shutdown-policy", "{\"containers\":[]}");
+	}
+}
+
+/* A second SIGTERM while a push hangs: the agent exits at once. */
+static void test_push_second_signal(Fixture *f, gconstpointer data)
+{
+	g_autofree char *web = fake_container(f, "web");
+	g_autoptr(AgentConn) c = conn(f);
+	g_autoptr(JsonObject) set =
+		call_ok(c, "shutdown-policy",
+			"{\"containers\":[\"web\"],\"port\":7302,\"timeout-ms\":60000}");
+	int lfd = host_listen(f, 7302);
+	g_autofree char *req = NULL;
+	int fd;
+	gint64 ms;
+
+	g_subprocess_send_signal(f->agent, SIGTERM);
+	fd = host_accept(lfd);
+	req = raw_line(fd);
+	g_assert_nonnull(strstr(req, "\"push\""));
+	g_subprocess_send_signal(f->agent, SIGTERM);
+	g_assert_cmpint(agent_exit(f, &ms), ==, 0);
+	g_assert_cmpint(ms, <, 3000);
+	close(fd);
+	close(lfd);
+	start_agent(f, NULL);
+	{
+		g_autoptr(AgentConn) c2 = conn(f);
+		g_autoptr(JsonObject) off = call_ok(c2, "shutdown-policy", "{\"containers\":[]}");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -955,5 +1275,10 @@ int main(int argc, char **argv)
 	ADD("images", test_images, NULL);
 	ADD("client-tool", test_client_tool, NULL);
 	ADD("fsfreeze-hook", test_fsfreeze_hook, NULL);
+	ADD("container-log", test_container_log, NULL);
+	ADD("shutdown-policy", test_shutdown_policy, NULL);
+	ADD("push-on-sigterm", test_push_on_sigterm, NULL);
+	ADD("push-timeout", test_push_timeout, NULL);
+	ADD("push-second-signal", test_push_second_signal, NULL);
 	return g_test_run();
 }
