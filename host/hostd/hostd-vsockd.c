@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -17,6 +19,7 @@ struct _HostdVsockd {
 	char *program, *vm, *vhost_user, *uds;
 	guint32 guest_cid;
 	GSubprocess *proc;
+	int adopted_pid; /* a bridge an earlier ckpt-hostd started (not our child) */
 	gboolean stopping;
 	guint restart_id;
 	gint64 window_start;
@@ -34,6 +37,38 @@ typedef struct {
 } Waiter;
 
 static void start_process(HostdVsockd *v);
+
+/* The pid of a ckpt-vsockd serving uds (its command line says so), or 0. */
+static int find_bridge_pid(const char *uds)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *name;
+
+	while (proc && (name = g_dir_read_name(proc))) {
+		g_autofree char *path = NULL;
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+		gboolean prog = FALSE, serves = FALSE;
+
+		if (!g_ascii_isdigit(name[0]))
+			continue;
+		path = g_strdup_printf("/proc/%s/cmdline", name);
+		if (!g_file_get_contents(path, &cmdline, &len, NULL))
+			continue;
+		for (gsize off = 0; off < len; off += strlen(cmdline + off) + 1) {
+			const char *arg = cmdline + off;
+			const char *next = off + strlen(arg) + 1 < len ? arg + strlen(arg) + 1 : "";
+
+			if (off == 0)
+				prog = g_str_has_suffix(arg, "ckpt-vsockd");
+			else if (g_str_equal(arg, "--uds") && g_str_equal(next, uds))
+				serves = TRUE;
+		}
+		if (prog && serves)
+			return atoi(name);
+	}
+	return 0;
+}
 
 HostdVsockd *hostd_vsockd_new(HostdJobTable *jobs, const char *program, const char *vm,
 			      guint32 guest_cid, const char *vhost_user, const char *uds)
@@ -250,7 +285,9 @@ void hostd_vsockd_start(HostdVsockd *v, guint timeout_ms, HostdVsockdReady done,
 	v->deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 	if (!v->proc && socket_alive(v->uds) && is_socket(v->vhost_user)) {
 		/* A bridge left by an earlier ckpt-hostd still serves the VM. */
-		g_message("domain %s: ckpt-vsockd already serves %s: using it", v->vm, v->uds);
+		v->adopted_pid = find_bridge_pid(v->uds);
+		g_message("domain %s: ckpt-vsockd (pid %d) already serves %s: using it", v->vm,
+			  v->adopted_pid, v->uds);
 		finish_waiters(v, NULL);
 		return;
 	}
@@ -277,6 +314,11 @@ void hostd_vsockd_stop_and_free(HostdVsockd *v)
 		/* freed by process_exited */
 		g_subprocess_send_signal(v->proc, SIGTERM);
 		return;
+	}
+	if (v->adopted_pid > 0 && find_bridge_pid(v->uds) == v->adopted_pid) {
+		g_message("domain %s: stopping ckpt-vsockd (pid %d, started before us)", v->vm,
+			  v->adopted_pid);
+		kill(v->adopted_pid, SIGTERM);
 	}
 	g_ptr_array_unref(v->waiters);
 	g_free(v->program);

@@ -48,6 +48,26 @@ static int print_jobs(const char *path, gboolean json)
 	return 0;
 }
 
+/*
+ * ckpt-vsockd next to us (installed: sbin/ and bin/ of one prefix; a build
+ * tree: host/hostd/ and host/vsockd/), else from PATH.
+ */
+static char *default_vsockd(void)
+{
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+	const char *const rel[] = {"ckpt-vsockd", "../bin/ckpt-vsockd", "../vsockd/ckpt-vsockd"};
+
+	for (guint i = 0; dir && i < G_N_ELEMENTS(rel); i++) {
+		g_autofree char *p = g_build_filename(dir, rel[i], NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE) &&
+		    !g_file_test(p, G_FILE_TEST_IS_DIR))
+			return g_steal_pointer(&p);
+	}
+	return g_strdup("ckpt-vsockd");
+}
+
 int main(int argc, char **argv)
 {
 	g_autofree char *control = NULL, *store_dir = NULL, *uri = NULL, *vsockd = NULL;
@@ -65,7 +85,8 @@ int main(int argc, char **argv)
 		{"no-libvirt", 0, 0, G_OPTION_ARG_NONE, &no_libvirt,
 		 "No libvirt connection: hook events only", NULL},
 		{"vsockd", 0, 0, G_OPTION_ARG_FILENAME, &vsockd,
-		 "The ckpt-vsockd program for managed bridges (default: ckpt-vsockd in PATH)",
+		 "The ckpt-vsockd program for managed bridges (default: next to ckpt-hostd, else "
+		 "PATH)",
 		 "PATH"},
 		{"compress", 0, 0, G_OPTION_ARG_STRING, &compress,
 		 "Compression of stored snapshots: none (default) or zstd", "KIND"},
@@ -110,7 +131,9 @@ int main(int argc, char **argv)
 	opt.control_path = control;
 	opt.store_dir = store_dir;
 	opt.uri = no_libvirt ? NULL : (uri ? uri : (char *)"qemu:///system");
-	opt.vsockd_path = vsockd ? vsockd : (char *)"ckpt-vsockd";
+	if (!vsockd)
+		vsockd = default_vsockd();
+	opt.vsockd_path = vsockd;
 	opt.compression = compress ? compress : (char *)"none";
 	opt.agent_wait_s = (guint)agent_wait;
 	opt.push_timeout_ms = (guint)push_timeout;

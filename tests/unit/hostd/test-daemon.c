@@ -171,6 +171,68 @@ static void test_bridge_lifecycle(void)
 	test_daemon_stop(d);
 }
 
+/* A daemon restarted while its domain runs leaves the bridge up; the next one adopts it. */
+static void test_bridge_adopted(void)
+{
+	g_autofree char *vsockd = g_strdup_printf("--vsockd=%s", g_getenv("CKPT_VSOCKD"));
+	const char *args[] = {vsockd, "--agent-wait=1", NULL};
+	TestDaemon *d = test_daemon_start(args);
+	g_autofree char *xml = bridge_xml(d, "yes");
+	g_autofree char *uds = g_strdup_printf("%s/vmT.vsock", d->dir);
+	g_autoptr(JsonObject) bridge = NULL;
+	g_autoptr(JsonObject) boot = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) d2 = NULL;
+	int pid;
+	HookRun r = {0};
+	gint64 deadline;
+
+	hook(d, "prepare", "begin", xml, &r);
+	hook_run_clear(&r);
+	hook(d, "started", "begin", xml, &r);
+	hook_run_clear(&r);
+	bridge = find_job(d, "bridge", "done");
+	pid = atoi(json_object_get_string_member(json_object_get_object_member(bridge, "result"),
+						 "pid"));
+	/* No agent behind the bridge: the boot job fails after --agent-wait, saying so. */
+	boot = wait_job(d, "boot", "failed", 10000);
+	g_assert_nonnull(boot);
+	g_assert_nonnull(strstr(
+		json_object_get_string_member(json_object_get_object_member(boot, "error"), "desc"),
+		"did not answer within 1 s"));
+
+	/* The daemon goes while the domain runs: the bridge stays. */
+	g_subprocess_send_signal(d->proc, SIGTERM);
+	g_subprocess_wait(d->proc, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(kill(pid, 0), ==, 0);
+	g_assert_true(is_socket(uds));
+
+	/* The next daemon adopts it, and stops it at release end. */
+	d2 = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &error, g_getenv("CKPT_HOSTD"),
+			      "--no-libvirt", "--no-vsock-listen", "--control", d->control,
+			      "--store-dir", d->store, vsockd, NULL);
+	g_assert_no_error(error);
+	deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	while (!is_socket(d->control) && g_get_monotonic_time() < deadline)
+		g_usleep(10000);
+	g_object_unref(d->proc);
+	d->proc = g_steal_pointer(&d2);
+	hook(d, "prepare", "begin", xml, &r);
+	g_assert_cmpint(r.status, ==, 0);
+	hook_run_clear(&r);
+	g_assert_null(find_job(d, "bridge", NULL)); /* nothing started */
+	g_assert_cmpint(kill(pid, 0), ==, 0);
+	hook(d, "release", "end", xml, &r);
+	hook_run_clear(&r);
+	deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (kill(pid, 0) == 0 && g_get_monotonic_time() < deadline)
+		g_usleep(20000);
+	g_assert_cmpint(kill(pid, 0), <, 0);
+	g_assert_false(is_socket(uds));
+	test_daemon_stop(d);
+}
+
 static void test_bridge_refused(void)
 {
 	const char *args[] = {"--vsockd=/bin/false", NULL};
@@ -411,6 +473,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hostd/control-protocol", test_control_protocol);
 	g_test_add_func("/hostd/single-instance", test_single_instance);
 	g_test_add_func("/hostd/bridge-lifecycle", test_bridge_lifecycle);
+	g_test_add_func("/hostd/bridge-adopted", test_bridge_adopted);
 	g_test_add_func("/hostd/bridge-refused", test_bridge_refused);
 	g_test_add_func("/hostd/push", test_push);
 	g_test_add_func("/hostd/push-refusals", test_push_refusals);
