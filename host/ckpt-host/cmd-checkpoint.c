@@ -184,7 +184,7 @@ int host_cmd_checkpoint(HostContext *ctx, int argc, char **argv)
 		c.file = host_image_file_create(out, force, &error);
 	}
 	ok = (c.file || c.writer) &&
-	     host_worker_run(c.progress, work, host_abort_set_fire, &c.abort, NULL, &error);
+	     host_worker_run(c.progress, work, &c, host_abort_set_fire, &c.abort, NULL, &error);
 	status = ok ? finish(&c) : host_output_error(ctx, error);
 	agent_stream_result_clear(&c.r);
 	g_clear_pointer(&c.file, host_image_file_free);

@@ -146,7 +146,8 @@ int host_cmd_restore(HostContext *ctx, int argc, char **argv)
 					 ops[1], ops[1]);
 		r.vm = host_vm_resolve(ctx, ops[0], &error);
 	}
-	ok = r.vm && host_worker_run(r.progress, work, host_abort_set_fire, &r.abort, NULL, &error);
+	ok = r.vm &&
+	     host_worker_run(r.progress, work, &r, host_abort_set_fire, &r.abort, NULL, &error);
 	status = ok ? finish(&r) : host_output_error(ctx, error);
 	agent_stream_result_clear(&r.r);
 	g_clear_pointer(&r.src, host_restore_source_free);

@@ -33,7 +33,7 @@ HostImageFile *host_image_file_create(const char *path, gboolean force, GError *
 			    "%s exists (use --force to overwrite it)", path);
 		return NULL;
 	}
-	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f->fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (f->fd < 0) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", f->tmp,
 			    g_strerror(errno));

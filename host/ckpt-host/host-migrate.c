@@ -571,7 +571,7 @@ JsonObject *host_migrate(HostContext *ctx, HostVm *from, HostVm *to, const HostM
 	host_abort_set_init(&m.abort);
 	m.rollback = g_string_new(NULL);
 	m.t0 = g_get_monotonic_time();
-	if (host_worker_run(progress, work, host_abort_set_fire, &m.abort, NULL, error))
+	if (host_worker_run(progress, work, &m, host_abort_set_fire, &m.abort, NULL, error))
 		result = result_of(&m);
 	agent_stream_result_clear(&m.ra);
 	agent_stream_result_clear(&m.rb);

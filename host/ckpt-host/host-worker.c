@@ -11,8 +11,9 @@
 
 typedef struct {
 	HostWorkFunc work;
-	HostAbortFunc abort_fn;
 	gpointer data;
+	HostAbortFunc abort_fn;
+	gpointer abort_data;
 	GMainLoop *loop;
 	HostProgress *progress;
 	gboolean ok;
@@ -43,7 +44,7 @@ static gboolean on_signal(gpointer data)
 		run->interrupted = TRUE;
 		fprintf(stderr,
 			"\nckpt-host: interrupted: aborting the transfer and rolling back\n");
-		run->abort_fn(run->data);
+		run->abort_fn(run->abort_data);
 	} else {
 		fprintf(stderr, "ckpt-host: still rolling back, please wait\n");
 	}
@@ -59,10 +60,15 @@ static gboolean on_tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-gboolean host_worker_run(HostProgress *progress, HostWorkFunc work, HostAbortFunc abort_fn,
-			 gpointer data, gboolean *interrupted, GError **error)
+gboolean host_worker_run(HostProgress *progress, HostWorkFunc work, gpointer work_data,
+			 HostAbortFunc abort_fn, gpointer abort_data, gboolean *interrupted,
+			 GError **error)
 {
-	Run run = {.work = work, .abort_fn = abort_fn, .data = data, .progress = progress};
+	Run run = {.work = work,
+		   .data = work_data,
+		   .abort_fn = abort_fn,
+		   .abort_data = abort_data,
+		   .progress = progress};
 	guint sigint, sigterm, tick;
 	GThread *thread;
 

@@ -17,8 +17,9 @@ typedef gboolean (*HostWorkFunc)(gpointer data, GError **error);
 typedef void (*HostAbortFunc)(gpointer data);
 
 /* The worker's verdict; *interrupted tells whether a signal came (may be NULL). */
-gboolean host_worker_run(HostProgress *progress, HostWorkFunc work, HostAbortFunc abort_fn,
-			 gpointer data, gboolean *interrupted, GError **error);
+gboolean host_worker_run(HostProgress *progress, HostWorkFunc work, gpointer work_data,
+			 HostAbortFunc abort_fn, gpointer abort_data, gboolean *interrupted,
+			 GError **error);
 
 /*
  * The connections an abort must shut down, and whether it came. Workers
