@@ -82,12 +82,14 @@ def _busybox_applets():
     return [_usr_path("/" + p) for p in proc.stdout.split()]
 
 
-def base_archive(kernel):
-    """Returns the path of kernel's base archive, building it if needed."""
+def base_archive(kernel, extra_modules=()):
+    """Returns the path of kernel's base archive, building it if needed.
+    extra_modules are loaded after the listed ones (the lab adds the ACPI
+    power button and evdev); they make a base archive of their own."""
     info = elf.read_elf(BUSYBOX)
     if info is None or info.interp:
         raise HarnessError("%s is not a static binary: install busybox-static" % BUSYBOX)
-    names = modules.read_list(MODULE_LIST)
+    names = modules.read_list(MODULE_LIST) + [m for m in extra_modules]
     key = hashlib.sha256("\n".join([
         os.path.basename(kernel.deb), str(os.path.getsize(kernel.deb)),
         file_digest(BUSYBOX), " ".join(names),
