@@ -87,8 +87,15 @@ gboolean host_worker_run(HostProgress *progress, HostWorkFunc work, gpointer wor
 		host_progress_finish(progress);
 	if (interrupted)
 		*interrupted = run.interrupted;
-	if (!run.ok)
+	if (!run.ok && run.interrupted &&
+	    !g_error_matches(run.error, HOST_ERROR, HOST_ERROR_INTERRUPTED)) {
+		/* Whatever broke, it broke because we were told to stop: say so. */
+		g_set_error(error, HOST_ERROR, HOST_ERROR_INTERRUPTED, "interrupted: %s",
+			    run.error->message);
+		g_error_free(run.error);
+	} else if (!run.ok) {
 		g_propagate_error(error, run.error);
+	}
 	return run.ok;
 }
 

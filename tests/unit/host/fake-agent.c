@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -33,6 +34,8 @@ struct _FakeAgent {
 	gint64 next_job;
 	gboolean fail_restore;
 	guint64 drop_after;
+	guint64 stall_after;
+	gboolean stalled;
 	guint refused;
 	gboolean stopping;
 };
@@ -131,6 +134,16 @@ static void stream_checkpoint(FakeAgent *a, AgentIo *io, Job *j)
 
 		if (a->drop_after && off >= a->drop_after)
 			goto thaw; /* the guest side goes away mid-stream */
+		if (a->stall_after && off >= a->stall_after) {
+			/* A slow guest: nothing more until the host gives up on us. */
+			struct pollfd pfd = {.fd = io->fd, .events = POLLIN};
+
+			g_mutex_lock(&a->lock);
+			a->stalled = TRUE;
+			g_mutex_unlock(&a->lock);
+			poll(&pfd, 1, 20000);
+			goto thaw;
+		}
 		if (!agent_frame_write(io, (guint32)n, p + off, NULL))
 			goto thaw;
 		off += n;
@@ -382,9 +395,14 @@ static gpointer serve(gpointer data)
 
 	g_free(pair);
 	agent_io_init(&io, fd, NULL, 20000, "fake agent connection");
-	for (;;) {
+	for (gboolean first = TRUE;; first = FALSE) {
 		g_autofree char *line = agent_io_read_line(&io, 1 << 20, NULL);
 
+		/* Reached as ckpt-vsockd's hybrid socket: answer its handshake. */
+		if (first && line && g_str_has_prefix(line, "CONNECT ")) {
+			agent_io_write(&io, "OK 1073741824\n", 14, NULL);
+			continue;
+		}
 		if (!line || !serve_request(a, &io, line))
 			break;
 	}
@@ -502,4 +520,22 @@ guint fake_agent_refused_restores(FakeAgent *a)
 	n = a->refused;
 	g_mutex_unlock(&a->lock);
 	return n;
+}
+
+void fake_agent_stall_checkpoint_after(FakeAgent *a, guint64 bytes)
+{
+	g_mutex_lock(&a->lock);
+	a->stall_after = bytes;
+	a->stalled = FALSE;
+	g_mutex_unlock(&a->lock);
+}
+
+gboolean fake_agent_stalled(FakeAgent *a)
+{
+	gboolean stalled;
+
+	g_mutex_lock(&a->lock);
+	stalled = a->stalled;
+	g_mutex_unlock(&a->lock);
+	return stalled;
 }

@@ -7,7 +7,8 @@
  * stream-attach, frames, trailer, OK/FAIL verdict, status marker) over
  * the agent library's own framing code, and keeps its containers in
  * memory: a container's "memory" is the byte string a checkpoint sends
- * and a restore must bring back.
+ * and a restore must bring back. It also answers ckpt-vsockd's CONNECT
+ * handshake, so a libvirt domain's metadata can name it as a bridge.
  */
 #pragma once
 
@@ -31,6 +32,9 @@ GBytes *fake_agent_image(FakeAgent *a, const char *name);
 /* Faults: a restore fails after its trailer (the module's error); a checkpoint stream stops. */
 void fake_agent_fail_restore(FakeAgent *a, gboolean fail);
 void fake_agent_drop_checkpoint_after(FakeAgent *a, guint64 bytes);
+/* A checkpoint stream stops after `bytes` until the host goes away; stalled once it did. */
+void fake_agent_stall_checkpoint_after(FakeAgent *a, guint64 bytes);
+gboolean fake_agent_stalled(FakeAgent *a);
 /* Restores that were refused on their checksum or cut short (nothing was created). */
 guint fake_agent_refused_restores(FakeAgent *a);
 

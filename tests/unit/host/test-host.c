@@ -569,6 +569,116 @@ static void test_migrate_failures(Fixture *f, gconstpointer data)
 	assert_image(f->b, "web", image);
 }
 
+/* SIGINT in the middle of a migration: the same rollback as a failure. */
+static void test_migrate_interrupted(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GBytes) image = big_blob(4 * 1024 * 1024, 6);
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	g_autoptr(JsonNode) json = NULL;
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	fake_agent_add(f->a, "web", image);
+	fake_agent_stall_checkpoint_after(f->a, 1024 * 1024);
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+			     &error, host_path, "--store-dir", f->store, "--json", "migrate",
+			     "--from", f->ep_a, "--to", f->ep_b, "web", NULL);
+	g_assert_no_error(error);
+	while (!fake_agent_stalled(f->a)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(20000);
+	}
+	assert_state(f->a, "web", "frozen");
+	g_subprocess_send_signal(p, SIGINT);
+	g_subprocess_communicate_utf8(p, NULL, NULL, &out, &err, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 1);
+	json = json_from_string(out, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(json_object_get_string_member(
+				json_object_get_object_member(json_node_get_object(json), "error"),
+				"class"),
+			==, "interrupted");
+	g_assert_nonnull(strstr(err, "runs on"));
+	assert_state(f->a, "web", "running");
+	assert_state(f->b, "web", NULL);
+}
+
+/* --- libvirt (its test driver, with our metadata naming the fake agents) --- */
+
+static char *write_node_xml(Fixture *f)
+{
+	g_autofree char *path = g_build_filename(f->tmp, "node.xml", NULL);
+	g_autofree char *xml = g_strdup_printf(
+		"<node>\n"
+		"  <domain type='test'><name>vmA</name><memory>65536</memory>"
+		"<os><type>hvm</type></os><metadata>"
+		"<ckpt:ckpt xmlns:ckpt='urn:ckpt:libvirt:1'><ckpt:vsockd uds='%s'/></ckpt:ckpt>"
+		"</metadata></domain>\n"
+		"  <domain type='test'><name>vmB</name><memory>65536</memory>"
+		"<os><type>hvm</type></os><metadata>"
+		"<x:ckpt xmlns:x='urn:ckpt:libvirt:1'><x:vsockd uds='%s'/><x:agent port='7200'/>"
+		"</x:ckpt></metadata></domain>\n"
+		"  <domain type='test'><name>vmC</name><memory>65536</memory>"
+		"<os><type>hvm</type></os></domain>\n"
+		"</node>\n",
+		f->ep_a + 5, f->ep_b + 5);
+
+	g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+	return g_strconcat("test://", path, NULL);
+}
+
+static void test_libvirt(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GBytes) image = big_blob(1024 * 1024 + 3, 5);
+	g_autofree char *uri = write_node_xml(f);
+	JsonArray *vms;
+	Run r;
+
+	fake_agent_add(f->a, "web", image);
+	run_host(f, &r, "--connect", uri, "--json", "vms", NULL);
+	assert_ok(&r);
+	vms = json_object_get_array_member(obj(&r), "vms");
+	g_assert_cmpint(json_array_get_length(vms), ==, 3);
+	for (guint i = 0; i < 3; i++) {
+		JsonObject *v = json_array_get_object_element(vms, i);
+		const char *name = json_object_get_string_member(v, "name");
+		gboolean answers = json_object_get_boolean_member(v, "answers");
+
+		g_assert_cmpint(answers, ==, strcmp(name, "vmC") != 0);
+		if (!answers)
+			g_assert_nonnull(strstr(json_object_get_string_member(v, "problem"),
+						"vmC: no way to reach its agent"));
+	}
+	run_clear(&r);
+
+	run_host(f, &r, "--connect", uri, "--json", "ping", "vmC", NULL);
+	assert_error_class(&r, "domain-config");
+	run_clear(&r);
+	run_host(f, &r, "--connect", uri, "--json", "ping", "vmZ", NULL);
+	assert_error_class(&r, "no-domain");
+	g_assert_nonnull(strstr(r.err, "vmZ: no such domain"));
+	run_clear(&r);
+
+	/* By name, as the operator types it. */
+	run_host(f, &r, "--connect", uri, "--json", "migrate", "--from", "vmA", "--to", "vmB",
+		 "web", NULL);
+	assert_ok(&r);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "from"), ==, "vmA");
+	run_clear(&r);
+	assert_state(f->a, "web", NULL);
+	assert_image(f->b, "web", image);
+	run_host(f, &r, "--connect", uri, "--json", "checkpoint", "vmB", "web", "--store",
+		 "--leave-running", NULL);
+	assert_ok(&r);
+	g_assert_cmpstr(json_object_get_string_member(
+				json_object_get_object_member(obj(&r), "image"), "vm"),
+			==, "vmB");
+	run_clear(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -584,5 +694,8 @@ int main(int argc, char **argv)
 	g_test_add("/host/store", Fixture, NULL, setup, test_store, teardown);
 	g_test_add("/host/migrate", Fixture, NULL, setup, test_migrate, teardown);
 	g_test_add("/host/migrate-failures", Fixture, NULL, setup, test_migrate_failures, teardown);
+	g_test_add("/host/migrate-interrupted", Fixture, NULL, setup, test_migrate_interrupted,
+		   teardown);
+	g_test_add("/host/libvirt", Fixture, NULL, setup, test_libvirt, teardown);
 	return g_test_run();
 }
