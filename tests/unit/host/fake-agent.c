@@ -357,6 +357,15 @@ static gboolean serve_request(FakeAgent *a, AgentIo *io, const char *line)
 			json_object_set_string_member(r, "stream", j->token);
 			reply(io, id, r);
 		}
+	} else if (strcmp(cmd, "container-log") == 0 && c) {
+		/* What a counting container would have written. */
+		static const char log[] = "count 1\ncount 2\ncount 3\n";
+		gint64 tail = json_object_get_int_member_with_default(args, "tail-bytes", 4096);
+		gsize n = MIN((gsize)tail, sizeof(log) - 1);
+
+		json_object_set_string_member(r, "log", log + sizeof(log) - 1 - n);
+		json_object_set_int_member(r, "size", sizeof(log) - 1);
+		reply(io, id, r);
 	} else if (strcmp(cmd, "job-cancel") == 0) {
 		reply(io, id, r);
 	} else if (strcmp(cmd, "stream-attach") == 0) {

@@ -662,6 +662,17 @@ static void test_libvirt(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(r.err, "vmZ: no such domain"));
 	run_clear(&r);
 
+	run_host(f, &r, "--connect", uri, "--json", "logs", "vmA", "web", "--tail-bytes", "16",
+		 NULL);
+	assert_ok(&r);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "log"), ==, "count 2\ncount 3\n");
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "size"), ==, 24);
+	run_clear(&r);
+	run_host(f, &r, "--connect", uri, "logs", "vmA", "web", NULL);
+	assert_ok(&r);
+	g_assert_cmpstr(r.out, ==, "count 1\ncount 2\ncount 3\n");
+	run_clear(&r);
+
 	/* By name, as the operator types it. */
 	run_host(f, &r, "--connect", uri, "--json", "migrate", "--from", "vmA", "--to", "vmB",
 		 "web", NULL);
