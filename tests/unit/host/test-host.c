@@ -8,11 +8,14 @@
  * two-phase migrate with its failures (B refuses, A's stream breaks): the
  * container is never lost. CKPT_HOST and CKPT_AGENT name the binaries.
  */
+#include <errno.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "fake-agent.h"
@@ -486,6 +489,63 @@ static void test_store(Fixture *f, gconstpointer data)
 	run_clear(&r);
 }
 
+/* The fake agent rolls back when it notices the host went away: give it a moment. */
+static void wait_state(FakeAgent *a, const char *name, const char *state)
+{
+	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autofree char *s = fake_agent_state(a, name);
+
+		if (g_strcmp0(s, state) == 0)
+			return;
+		if (g_get_monotonic_time() > deadline)
+			g_error("container %s: state %s, expected %s", name, s, state);
+		g_usleep(20000);
+	}
+}
+
+/* A store (or a file) on a full disk: a clear error, no image, the container runs on. */
+static void test_store_full(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GBytes) image = big_blob(2 * 1024 * 1024, 7);
+	g_autofree char *mnt = g_build_filename(f->tmp, "small", NULL);
+	g_autofree char *store = g_build_filename(mnt, "store", NULL);
+	g_autofree char *images = g_build_filename(store, "images", NULL);
+	g_autofree char *out = g_build_filename(mnt, "web.img", NULL);
+	g_autoptr(GDir) dir = NULL;
+	const char *leftover;
+	Run r;
+
+	g_assert_cmpint(g_mkdir_with_parents(mnt, 0700), ==, 0);
+	if (mount("ckpt-test", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,mode=0700") < 0) {
+		g_autofree char *why =
+			g_strdup_printf("cannot mount a tmpfs: %s", g_strerror(errno));
+
+		g_test_skip(why);
+		return;
+	}
+	fake_agent_add(f->a, "web", image);
+	run_host(NULL, &r, "--store-dir", store, "--json", "checkpoint", f->ep_a, "web", "--store",
+		 NULL);
+	assert_error_class(&r, "io:no-space");
+	g_assert_nonnull(strstr(r.err, "no space left"));
+	run_clear(&r);
+	wait_state(f->a, "web", "running");
+	dir = g_dir_open(images, 0, NULL);
+	g_assert_nonnull(dir);
+	while ((leftover = g_dir_read_name(dir)))
+		g_error("%s left in the store after a failed write", leftover);
+	g_clear_pointer(&dir, g_dir_close);
+
+	run_host(NULL, &r, "--json", "checkpoint", f->ep_a, "web", "-o", out, NULL);
+	g_assert_cmpint(r.status, ==, 1);
+	run_clear(&r);
+	wait_state(f->a, "web", "running");
+	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(umount(mnt), ==, 0);
+}
+
 /* --- migrate ---------------------------------------------------------------- */
 
 static void test_migrate(Fixture *f, gconstpointer data)
@@ -703,6 +763,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/real-agent", test_real_agent);
 	g_test_add("/host/checkpoint-file", Fixture, NULL, setup, test_checkpoint_file, teardown);
 	g_test_add("/host/store", Fixture, NULL, setup, test_store, teardown);
+	g_test_add("/host/store-full", Fixture, NULL, setup, test_store_full, teardown);
 	g_test_add("/host/migrate", Fixture, NULL, setup, test_migrate, teardown);
 	g_test_add("/host/migrate-failures", Fixture, NULL, setup, test_migrate_failures, teardown);
 	g_test_add("/host/migrate-interrupted", Fixture, NULL, setup, test_migrate_interrupted,
