@@ -18,6 +18,7 @@
 #define SETTLE_US (60 * G_USEC_PER_SEC)
 #define SETTLE_POLL_US (200 * 1000)
 #define THAW_TRIES 3
+#define BUSY_RETRY_US (10 * G_USEC_PER_SEC)
 
 typedef struct {
 	HostContext *ctx;
@@ -234,7 +235,7 @@ static gboolean transfer_via_store(Migration *m, GError **error)
 	if (!m->sa)
 		return FALSE;
 	m->t_frozen = m->sa->t_attach;
-	host_progress_phase(m->progress, "to the store", 0);
+	host_progress_phase(m->progress, "to store", 0);
 	if (!agent_conn_receive_image_stream(m->sa->data, ckpt_store_writer_stream(m->writer), &o,
 					     &hooks, &m->ra, error) &&
 	    !m->meta) {
@@ -250,7 +251,7 @@ static gboolean transfer_via_store(Migration *m, GError **error)
 	m->sb = host_stream_restore(m->ctx, m->b, m->o->container, "frozen", &m->abort, error);
 	if (!m->sb)
 		return FALSE;
-	host_progress_phase(m->progress, "from the store", m->meta->size);
+	host_progress_phase(m->progress, "from store", m->meta->size);
 	hooks = (AgentStreamHooks){
 		.progress = progress_cb, .trailer = store_trailer, .user_data = m};
 	if (!agent_conn_send_image_stream(m->sb->data, in, &o, &hooks, &m->rb, error)) {
@@ -298,12 +299,30 @@ static gboolean settled_state(Migration *m, HostVm *vm, char **state, gboolean *
 	}
 }
 
+/*
+ * execute on the container in vm. A job that just ended may hold the
+ * container for a moment longer (it reports before it lets go): busy is
+ * retried for a while.
+ */
 static JsonObject *call_on(Migration *m, HostVm *vm, const char *execute, GError **error)
 {
 	g_autoptr(JsonObject) args = json_object_new();
+	gint64 deadline = g_get_monotonic_time() + BUSY_RETRY_US;
 
 	json_object_set_string_member(args, "container", m->o->container);
-	return host_vm_call(m->ctx, vm, execute, args, error);
+	for (;;) {
+		g_autoptr(GError) local = NULL;
+		JsonObject *ret = host_vm_call(m->ctx, vm, execute, args, &local);
+
+		if (ret)
+			return ret;
+		if (!g_error_matches(local, AGENT_ERROR, AGENT_ERROR_BUSY) ||
+		    g_get_monotonic_time() > deadline) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+		g_usleep(SETTLE_POLL_US);
+	}
 }
 
 /* Removes whatever B got: the restore job cancelled, a restored copy killed. */

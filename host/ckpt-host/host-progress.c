@@ -69,7 +69,7 @@ static char *describe(HostProgress *p, gboolean bar)
 	g_autofree char *done = host_format_bytes(bytes);
 	GString *s = g_string_new(NULL);
 
-	g_string_append_printf(s, "%-12s", p->phase);
+	g_string_append_printf(s, "%-13s ", p->phase);
 	if (bar && p->total) {
 		guint fill = (guint)MIN(BAR_WIDTH, bytes * BAR_WIDTH / p->total);
 
@@ -78,15 +78,18 @@ static char *describe(HostProgress *p, gboolean bar)
 			g_string_append_c(s, i < fill ? '#' : '.');
 		g_string_append(s, "] ");
 	}
-	g_string_append(s, done);
+	/* Phases that move no bytes (restoring, switching) show only their time. */
+	if (bytes || p->total)
+		g_string_append_printf(s, "%s, ", done);
 	if (p->total) {
 		g_autofree char *total = host_format_bytes(p->total);
 
-		g_string_append_printf(s, " of %s (%.0f%%)", total, 100.0 * bytes / p->total);
+		g_string_truncate(s, s->len - 2);
+		g_string_append_printf(s, " of %s (%.0f%%), ", total, 100.0 * bytes / p->total);
 	}
 	if (bytes)
-		g_string_append_printf(s, ", %.1f MiB/s", host_mib_per_s(bytes, usec));
-	g_string_append_printf(s, ", %.1f s", usec / 1e6);
+		g_string_append_printf(s, "%.1f MiB/s, ", host_mib_per_s(bytes, usec));
+	g_string_append_printf(s, "%.1f s", usec / 1e6);
 	return g_string_free(s, FALSE);
 }
 
