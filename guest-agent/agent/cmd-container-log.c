@@ -25,7 +25,7 @@ const AgentArgSpec agent_cmd_container_log_args[] = {
 	{NULL},
 };
 
-/* A container whose config says it has no log would only ever show "". */
+/* A container started without log would only ever show "": say why instead. */
 static gboolean require_log(CkptContainer *c, GError **error)
 {
 	g_autoptr(GError) local = NULL;
@@ -36,7 +36,12 @@ static gboolean require_log(CkptContainer *c, GError **error)
 			    ckpt_container_get_name(c), local->message);
 		return FALSE;
 	}
-	if (config && !config->log) {
+	/*
+	 * Only a container started without log is known to have none: one
+	 * restored from an image writes wherever its fds point, the log
+	 * included, whatever its new config says.
+	 */
+	if (config && !config->log && config->command) {
 		g_set_error(error, AGENT_ERROR, AGENT_ERROR_STATE,
 			    "container %s was started without log (its output goes to "
 			    "/dev/null; container-run with \"log\": true keeps it)",
