@@ -22,6 +22,8 @@ typedef struct {
 	HostRestoreSource *src;
 	const char *name;
 	const char *start;
+	const char *rootfs;
+	gboolean log;
 	HostProgress *progress;
 	HostAbortSet abort;
 	AgentStreamResult r;
@@ -60,7 +62,8 @@ static gboolean work(gpointer data, GError **error)
 	AgentStreamHooks hooks = {.progress = progress_cb, .trailer = trailer_cb, .user_data = r};
 
 	host_progress_phase(r->progress, "starting", 0);
-	s = host_stream_restore(r->ctx, r->vm, r->name, r->start, &r->abort, error);
+	s = host_stream_restore(r->ctx, r->vm, r->name, r->start, r->rootfs, r->log, &r->abort,
+				error);
 	if (!s)
 		return FALSE;
 	r->t_attach = s->t_attach;
@@ -118,12 +121,17 @@ int host_cmd_restore(HostContext *ctx, int argc, char **argv)
 {
 	g_auto(GStrv) ops = NULL;
 	g_autofree char *name = NULL;
-	gboolean frozen = FALSE;
+	gboolean frozen = FALSE, no_log = FALSE;
+	g_autofree char *rootfs = NULL;
 	const GOptionEntry entries[] = {
 		{"name", 'n', 0, G_OPTION_ARG_STRING, &name,
 		 "Restore under this name (default: the image's container)", "NEW"},
 		{"frozen", 0, 0, G_OPTION_ARG_NONE, &frozen,
 		 "Leave it frozen (thaw later); default: running", NULL},
+		{"rootfs", 0, 0, G_OPTION_ARG_FILENAME, &rootfs,
+		 "The guest directory it ran in as its root (run --rootfs)", "DIR"},
+		{"no-log", 0, 0, G_OPTION_ARG_NONE, &no_log,
+		 "It ran with run --no-log (its output went nowhere)", NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	g_autoptr(GError) error = NULL;
@@ -136,6 +144,9 @@ int host_cmd_restore(HostContext *ctx, int argc, char **argv)
 	host_abort_set_init(&r.abort);
 	r.progress = host_progress_new(ctx);
 	r.start = frozen ? "frozen" : "running";
+	r.rootfs = rootfs;
+	/* ckpt-host run keeps a log by default: so does its restore. */
+	r.log = !no_log;
 	r.src = host_restore_source_open(ctx, ops[1], &error);
 	if (r.src) {
 		r.name = name ? name : r.src->container;

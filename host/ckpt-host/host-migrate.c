@@ -37,12 +37,26 @@ typedef struct {
 	AgentTrailer source_trailer;
 	gboolean target_ok; /* B restored the container, frozen */
 
+	JsonObject *source;	 /* the container on A as its agent listed it before we began */
 	char first_failure;	 /* 'a' or 'b': the side whose failure came first */
 	CkptStoreWriter *writer; /* --via-store */
 	CkptImageMeta *meta;	 /* --via-store */
 	gint64 t0, t_frozen, t_source_done, t_sent, t_restored, t_commit, t_thawed;
 	GString *rollback; /* what the rollback did, for the error message */
 } Migration;
+
+/* The target must rebuild the container as it ran: its root and its log. */
+static const char *source_rootfs(Migration *m)
+{
+	return host_json_str(m->source, "rootfs", NULL);
+}
+
+static gboolean source_log(Migration *m)
+{
+	JsonNode *n = m->source ? json_object_get_member(m->source, "log") : NULL;
+
+	return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_boolean(n);
+}
 
 /* --- the two sides of a direct transfer --------------------------------- */
 
@@ -154,7 +168,8 @@ static gboolean transfer_direct(Migration *m, GError **error)
 	GThread *ta, *tb;
 
 	/* B first: it waits for data, while A freezes the moment it is attached. */
-	m->sb = host_stream_restore(m->ctx, m->b, m->o->container, "frozen", &m->abort, error);
+	m->sb = host_stream_restore(m->ctx, m->b, m->o->container, "frozen", source_rootfs(m),
+				    source_log(m), &m->abort, error);
 	if (!m->sb)
 		return FALSE;
 	m->sa = host_stream_checkpoint(m->ctx, m->a, m->o->container, "leave-frozen", &m->abort,
@@ -248,7 +263,8 @@ static gboolean transfer_via_store(Migration *m, GError **error)
 	in = ckpt_store_open_image(store, m->meta, error);
 	if (!in)
 		return FALSE;
-	m->sb = host_stream_restore(m->ctx, m->b, m->o->container, "frozen", &m->abort, error);
+	m->sb = host_stream_restore(m->ctx, m->b, m->o->container, "frozen", source_rootfs(m),
+				    source_log(m), &m->abort, error);
 	if (!m->sb)
 		return FALSE;
 	host_progress_phase(m->progress, "from store", m->meta->size);
@@ -272,7 +288,7 @@ static gboolean transfer_via_store(Migration *m, GError **error)
  * *found tells whether it exists. FALSE if the agent cannot be asked.
  */
 static gboolean settled_state(Migration *m, HostVm *vm, char **state, gboolean *found,
-			      GError **error)
+			      JsonObject **container, GError **error)
 {
 	gint64 deadline = g_get_monotonic_time() + SETTLE_US;
 
@@ -293,6 +309,8 @@ static gboolean settled_state(Migration *m, HostVm *vm, char **state, gboolean *
 		*found = c != NULL;
 		if (!c || host_json_int(c, "job", -1) < 0 || g_get_monotonic_time() > deadline) {
 			*state = c ? g_strdup(host_json_str(c, "state", "?")) : NULL;
+			if (container)
+				*container = c ? json_object_ref(c) : NULL;
 			return TRUE;
 		}
 		g_usleep(SETTLE_POLL_US);
@@ -343,7 +361,7 @@ static void rollback_target(Migration *m)
 		g_string_append_printf(m->rollback, "; nothing was started on %s", m->b->name);
 		return;
 	}
-	if (!settled_state(m, m->b, &state, &found, &error)) {
+	if (!settled_state(m, m->b, &state, &found, NULL, &error)) {
 		g_string_append_printf(m->rollback,
 				       "; %s cannot be asked (%s): its agent drops "
 				       "a restore whose stream broke",
@@ -373,7 +391,7 @@ static void rollback_source(Migration *m)
 	g_autofree char *state = NULL;
 	gboolean found;
 
-	if (!settled_state(m, m->a, &state, &found, &error)) {
+	if (!settled_state(m, m->a, &state, &found, NULL, &error)) {
 		g_string_append_printf(m->rollback,
 				       "; %s cannot be asked (%s): its agent thaws %s when a "
 				       "checkpoint breaks before the host's OK, else it is frozen "
@@ -415,7 +433,8 @@ static gboolean preflight(Migration *m, GError **error)
 			    m->a->name, m->b->name, m->a->endpoint);
 		return FALSE;
 	}
-	if (!settled_state(m, m->a, &state, &found, error))
+	g_clear_pointer(&m->source, json_object_unref);
+	if (!settled_state(m, m->a, &state, &found, &m->source, error))
 		return FALSE;
 	if (!found || g_strcmp0(state, "running") != 0) {
 		g_set_error(error, HOST_ERROR, HOST_ERROR_MIGRATE, "%s: container %s is %s",
@@ -423,7 +442,7 @@ static gboolean preflight(Migration *m, GError **error)
 		return FALSE;
 	}
 	g_clear_pointer(&state, g_free);
-	if (!settled_state(m, m->b, &state, &found, error))
+	if (!settled_state(m, m->b, &state, &found, NULL, error))
 		return FALSE;
 	if (found) {
 		g_set_error(error, HOST_ERROR, HOST_ERROR_MIGRATE,
@@ -481,7 +500,7 @@ static SwitchOutcome switch_over(Migration *m, GError **error)
 			       m->o->keep_source ? "thaw" : "kill", m->o->container);
 		/* Did the kill go through anyway? Only a copy still on A may be kept instead. */
 		if (m->o->keep_source ||
-		    (settled_state(m, m->a, &state, &found, &probe) && found)) {
+		    (settled_state(m, m->a, &state, &found, NULL, &probe) && found)) {
 			g_propagate_error(error, g_steal_pointer(&local));
 			return SWITCH_ROLLBACK;
 		}
@@ -600,6 +619,7 @@ JsonObject *host_migrate(HostContext *ctx, HostVm *from, HostVm *to, const HostM
 	g_clear_pointer(&m.sb, host_stream_free);
 	g_clear_pointer(&m.meta, ckpt_image_meta_free);
 	g_clear_pointer(&m.writer, ckpt_store_writer_free);
+	g_clear_pointer(&m.source, json_object_unref);
 	g_string_free(m.rollback, TRUE);
 	host_abort_set_clear(&m.abort);
 	g_mutex_clear(&m.lock);

@@ -76,13 +76,17 @@ HostStream *host_stream_checkpoint(HostContext *ctx, const HostVm *vm, const cha
 }
 
 HostStream *host_stream_restore(HostContext *ctx, const HostVm *vm, const char *container,
-				const char *start_state, HostAbortSet *abort, GError **error)
+				const char *start_state, const char *rootfs, gboolean log,
+				HostAbortSet *abort, GError **error)
 {
 	g_autoptr(JsonObject) args = json_object_new();
 
 	json_object_set_string_member(args, "container", container);
 	json_object_set_string_member(args, "source", "stream");
 	json_object_set_string_member(args, "start", start_state);
+	if (rootfs)
+		json_object_set_string_member(args, "rootfs", rootfs);
+	json_object_set_boolean_member(args, "log", log);
 	return start(ctx, vm, "restore", args, abort, error);
 }
 

@@ -25,9 +25,14 @@ typedef struct {
 /* mode: stop, leave-running or leave-frozen. */
 HostStream *host_stream_checkpoint(HostContext *ctx, const HostVm *vm, const char *container,
 				   const char *mode, HostAbortSet *abort, GError **error);
-/* start: running or frozen. */
+/*
+ * start: running or frozen. rootfs (may be NULL) and log: how the container
+ * ran (its root, and whether its output went to its log), so the agent
+ * rebuilds the same mounts and container-log keeps working.
+ */
 HostStream *host_stream_restore(HostContext *ctx, const HostVm *vm, const char *container,
-				const char *start, HostAbortSet *abort, GError **error);
+				const char *start, const char *rootfs, gboolean log,
+				HostAbortSet *abort, GError **error);
 void host_stream_free(HostStream *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HostStream, host_stream_free)
 
