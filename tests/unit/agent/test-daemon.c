@@ -1033,9 +1033,20 @@ static void test_container_log(Fixture *f, gconstpointer data)
 		g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
 		config->hostname = g_strdup("db");
 		config->log = FALSE;
+		config->command = g_strsplit("sleep 1000", " ", -1);
 		g_assert_true(ckpt_container_config_save(config, cfg, &error));
 		call_fails(c, "container-log", "{\"container\":\"db\"}", AGENT_ERROR_STATE,
 			   "container db was started without log");
+		/* Restored from an image, it writes where its fds point: read the log. */
+		g_clear_pointer(&config->command, g_strfreev);
+		config->image = g_strdup("db.img");
+		g_assert_true(ckpt_container_config_save(config, cfg, &error));
+		put_log(f, "db", "restored\n", 9);
+		{
+			g_autoptr(JsonObject) r = log_of(c, "db", 0);
+
+			g_assert_cmpstr(json_object_get_string_member(r, "log"), ==, "restored\n");
+		}
 	}
 	/* A container with no log file at all. */
 	{
