@@ -43,6 +43,30 @@ static void human(HostContext *ctx, JsonObject *r)
 	}
 }
 
+static const char *state_name(virDomainPtr dom, int active)
+{
+	int state, reason;
+
+	if (active != 1)
+		return "inactive";
+	if (virDomainGetState(dom, &state, &reason, 0) < 0)
+		return "unknown";
+	switch (state) {
+	case VIR_DOMAIN_RUNNING:
+		return "running";
+	case VIR_DOMAIN_PAUSED:
+		return "paused";
+	case VIR_DOMAIN_SHUTDOWN:
+		return "stopping";
+	case VIR_DOMAIN_CRASHED:
+		return "crashed";
+	case VIR_DOMAIN_PMSUSPENDED:
+		return "suspended";
+	default:
+		return "active";
+	}
+}
+
 static JsonObject *probe(HostContext *ctx, virDomainPtr dom)
 {
 	JsonObject *v = json_object_new();
@@ -53,9 +77,10 @@ static JsonObject *probe(HostContext *ctx, virDomainPtr dom)
 	int active = virDomainIsActive(dom);
 
 	json_object_set_string_member(v, "name", name);
-	json_object_set_string_member(v, "state", active == 1 ? "running" : "inactive");
+	json_object_set_string_member(v, "state", state_name(dom, active));
 	json_object_set_boolean_member(v, "answers", FALSE);
-	if (active != 1)
+	/* Only a running guest can answer (a paused one would time out). */
+	if (g_strcmp0(state_name(dom, active), "running") != 0)
 		return v;
 	vm = host_vm_resolve(ctx, name, &error);
 	if (vm) {
