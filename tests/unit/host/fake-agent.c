@@ -37,7 +37,8 @@ struct _FakeAgent {
 	guint64 stall_after;
 	gboolean stalled;
 	guint refused;
-	gboolean stopping;
+	GPtrArray *threads; /* GThread*, one per connection */
+	GArray *fds;	    /* their sockets, shut down at the end */
 };
 
 static void container_free(Container *c)
@@ -416,7 +417,8 @@ static gpointer serve(gpointer data)
 			break;
 	}
 	agent_io_clear(&io);
-	close(fd);
+	/* Closed by fake_agent_free(), so its number is not reused while it may shut it down. */
+	shutdown(fd, SHUT_RDWR);
 	return NULL;
 }
 
@@ -436,7 +438,10 @@ static gpointer accept_loop(gpointer data)
 		pair = g_new(gpointer, 2);
 		pair[0] = a;
 		pair[1] = GINT_TO_POINTER(fd);
-		g_thread_unref(g_thread_new("fake-agent-conn", serve, pair));
+		g_mutex_lock(&a->lock);
+		g_array_append_val(a->fds, fd);
+		g_ptr_array_add(a->threads, g_thread_new("fake-agent-conn", serve, pair));
+		g_mutex_unlock(&a->lock);
 	}
 }
 
@@ -450,6 +455,8 @@ FakeAgent *fake_agent_new(const char *path)
 	a->containers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					      (GDestroyNotify)container_free);
 	a->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)job_free);
+	a->threads = g_ptr_array_new();
+	a->fds = g_array_new(FALSE, FALSE, sizeof(int));
 	a->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(a->listen_fd, >=, 0);
 	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
@@ -465,11 +472,22 @@ void fake_agent_free(FakeAgent *a)
 	g_thread_join(a->acceptor);
 	close(a->listen_fd);
 	unlink(a->path);
-	/* Connection threads may still end; the test's process ends soon after. */
+	/* Wake every connection thread (a stalled stream included) and wait for it. */
 	g_mutex_lock(&a->lock);
-	g_hash_table_remove_all(a->containers);
+	for (guint i = 0; i < a->fds->len; i++)
+		shutdown(g_array_index(a->fds, int, i), SHUT_RDWR);
 	g_mutex_unlock(&a->lock);
+	for (guint i = 0; i < a->threads->len; i++)
+		g_thread_join(a->threads->pdata[i]);
+	for (guint i = 0; i < a->fds->len; i++)
+		close(g_array_index(a->fds, int, i));
+	g_ptr_array_unref(a->threads);
+	g_array_unref(a->fds);
+	g_hash_table_unref(a->containers);
+	g_hash_table_unref(a->jobs);
+	g_mutex_clear(&a->lock);
 	g_free(a->path);
+	g_free(a);
 }
 
 void fake_agent_add(FakeAgent *a, const char *name, GBytes *image)
