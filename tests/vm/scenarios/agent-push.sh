@@ -4,7 +4,8 @@
 # Snapshot on shutdown, guest side. Boot 1: a counting container runs with
 # its log, and wl-mem64 (64 MiB) beside it; the host (agent-push.host) sets the agent's shutdown policy over
 # vsock, reads the container's log, listens on ckpt-vsockd's UDS_PATH_7101
-# and cues us; we SIGTERM the agent, which pushes the container to the
+# and cues us; we SIGTERM the agent (first against a host that never
+# answers: the agent gives up, thaws, and we start it again), which pushes the containers to the
 # host before it exits, and check it left the container frozen for the way
 # down. Boot 2 (a fresh guest): the host restores the pushed images through
 # the agent and checks that the count goes on from where boot 1 stopped;
@@ -53,6 +54,26 @@ if [ "$CKPT_BOOT" = 1 ]; then
 	check counter-logs wait_for 30 grep -q "count 10000" /run/ckpt/web/log
 	check mem-ready wait_for 60 test -e /tmp/wl/mem/mem64.ready
 	echo "push-ready"
+	# A host that never answers the trailer: the agent gives up at the
+	# policy's timeout (4 s), the containers roll back and run on.
+	await sigterm-give-up || exit 1
+	pid=$(pidof ckpt-agent)
+	t0=$(date +%s)
+	kill -TERM "$pid"
+	if wait_for 30 sh -c "! kill -0 $pid 2>/dev/null"; then
+		pass agent-gave-up
+		echo "ckpt-agent gave up and exited $(($(date +%s) - t0)) s after SIGTERM"
+	else
+		fail agent-gave-up "still running 30 s after SIGTERM with a 4 s policy"
+	fi
+	check gave-up-logged grep -q "shutdown: giving up after" /run/ckpt-agent.log
+	check_fails gave-up-web-thawed frozen web
+	check_fails gave-up-mem-thawed frozen mem
+	check gave-up-still-counting sh -c 'a=$(tail -n 1 /run/ckpt/web/log); sleep 2; [ "$(tail -n 1 /run/ckpt/web/log)" != "$a" ]'
+	# The guest is not going down after all: start the agent again.
+	ckpt-agent --unix /run/ckpt-agent.sock </dev/null >>/run/ckpt-agent.log 2>&1 &
+	check agent-restarted with_timeout 30 ckpt-agent-client $AGENT wait --seconds 20
+	echo "agent-restarted"
 	await sigterm || exit 1
 	pid=$(pidof ckpt-agent)
 	t0=$(date +%s)
