@@ -221,8 +221,11 @@ AgentShutdown *agent_shutdown_start(AgentServer *server, const char *unix_prefix
 		    st.state != CKPT_CONTAINER_FREEZING) {
 			e->state = ENTRY_SKIPPED;
 			sd->summary.skipped++;
-			g_message("shutdown: %s skipped: %s", *n,
-				  error ? error->message : ckpt_container_state_name(st.state));
+			if (error)
+				g_message("shutdown: %s skipped: %s", *n, error->message);
+			else
+				g_message("shutdown: %s skipped: not running (%s)", *n,
+					  ckpt_container_state_name(st.state));
 			continue;
 		}
 		e->was_frozen = st.state != CKPT_CONTAINER_RUNNING;
