@@ -29,6 +29,41 @@ static char *commands_help(void)
 	return g_string_free(s, FALSE);
 }
 
+/* Parses the global options and runs the command; the exit status. */
+static int parse_and_run(HostContext *ctx, GOptionContext *octx, int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	const HostCmd *cmd;
+
+	if (!g_option_context_parse(octx, &argc, &argv, &error)) {
+		fprintf(stderr, "ckpt-host: %s\n", error->message);
+		return 2;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "ckpt-host: expected a COMMAND (see ckpt-host --help)\n");
+		return 2;
+	}
+	cmd = host_cmd_lookup(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "ckpt-host: unknown command %s (see ckpt-host --help)\n", argv[1]);
+		return 2;
+	}
+	if (!!ctx->cid + !!ctx->uds + !!ctx->endpoint > 1) {
+		fprintf(stderr, "ckpt-host: --cid, --uds and --endpoint exclude each other\n");
+		return 2;
+	}
+	if (ctx->cid < 0 || ctx->port < 0 || ctx->connect_ms < 0) {
+		fprintf(stderr, "ckpt-host: --cid, --port and --connect-timeout-ms take a "
+				"number >= 0\n");
+		return 2;
+	}
+	if (!ctx->uri)
+		ctx->uri = g_strdup(HOST_DEFAULT_URI);
+	ctx->tty = isatty(STDERR_FILENO);
+	ctx->cmd = cmd->name;
+	return cmd->run(ctx, argc - 1, argv + 1);
+}
+
 int main(int argc, char **argv)
 {
 	HostContext ctx = {.connect_ms = HOST_DEFAULT_CONNECT_MS};
@@ -54,9 +89,7 @@ int main(int argc, char **argv)
 		{NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	g_autoptr(GOptionContext) octx = g_option_context_new("COMMAND [ARGS...]");
-	g_autoptr(GError) error = NULL;
 	g_autofree char *help = commands_help();
-	const HostCmd *cmd;
 	int status;
 
 	g_set_prgname("ckpt-host");
@@ -68,33 +101,7 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(octx, entries, NULL);
 	/* Options after the command are the command's. */
 	g_option_context_set_strict_posix(octx, TRUE);
-	if (!g_option_context_parse(octx, &argc, &argv, &error)) {
-		fprintf(stderr, "ckpt-host: %s\n", error->message);
-		return 2;
-	}
-	if (argc < 2) {
-		fprintf(stderr, "ckpt-host: expected a COMMAND (see ckpt-host --help)\n");
-		return 2;
-	}
-	cmd = host_cmd_lookup(argv[1]);
-	if (!cmd) {
-		fprintf(stderr, "ckpt-host: unknown command %s (see ckpt-host --help)\n", argv[1]);
-		return 2;
-	}
-	if (!!ctx.cid + !!ctx.uds + !!ctx.endpoint > 1) {
-		fprintf(stderr, "ckpt-host: --cid, --uds and --endpoint exclude each other\n");
-		return 2;
-	}
-	if (ctx.cid < 0 || ctx.port < 0 || ctx.port > 0x7fffffff || ctx.connect_ms < 0) {
-		fprintf(stderr, "ckpt-host: --cid, --port and --connect-timeout-ms take a "
-				"number >= 0\n");
-		return 2;
-	}
-	if (!ctx.uri)
-		ctx.uri = g_strdup(HOST_DEFAULT_URI);
-	ctx.tty = isatty(STDERR_FILENO);
-	ctx.cmd = cmd->name;
-	status = cmd->run(&ctx, argc - 1, argv + 1);
+	status = parse_and_run(&ctx, octx, argc, argv);
 	host_context_clear(&ctx);
 	return status;
 }
