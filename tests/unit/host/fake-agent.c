@@ -35,6 +35,7 @@ struct _FakeAgent {
 	gboolean fail_restore;
 	guint64 drop_after;
 	guint64 stall_after;
+	guint64 drop_restore_after;
 	gboolean stalled;
 	guint refused;
 	GPtrArray *threads; /* GThread*, one per connection */
@@ -222,6 +223,13 @@ static void stream_restore(FakeAgent *a, AgentIo *io, Job *j)
 		if (!agent_io_read_exact(io, buf, len, "a frame", &error))
 			goto refuse;
 		g_byte_array_append(data, buf, len);
+		if (a->drop_restore_after && data->len >= a->drop_restore_after) {
+			/* The VM goes away mid-stream: no answer, the connection just ends. */
+			g_mutex_lock(&a->lock);
+			a->refused++;
+			g_mutex_unlock(&a->lock);
+			return;
+		}
 	}
 	if (!agent_io_read_exact(io, tr, sizeof(tr), "the trailer", &error) ||
 	    !agent_trailer_decode(tr, &t, &error))
@@ -565,4 +573,11 @@ gboolean fake_agent_stalled(FakeAgent *a)
 	stalled = a->stalled;
 	g_mutex_unlock(&a->lock);
 	return stalled;
+}
+
+void fake_agent_drop_restore_after(FakeAgent *a, guint64 bytes)
+{
+	g_mutex_lock(&a->lock);
+	a->drop_restore_after = bytes;
+	g_mutex_unlock(&a->lock);
 }

@@ -32,6 +32,8 @@ GBytes *fake_agent_image(FakeAgent *a, const char *name);
 /* Faults: a restore fails after its trailer (the module's error); a checkpoint stream stops. */
 void fake_agent_fail_restore(FakeAgent *a, gboolean fail);
 void fake_agent_drop_checkpoint_after(FakeAgent *a, guint64 bytes);
+/* A restore stream is cut after `bytes` (the VM died): no reply, nothing created. */
+void fake_agent_drop_restore_after(FakeAgent *a, guint64 bytes);
 /* A checkpoint stream stops after `bytes` until the host goes away; stalled once it did. */
 void fake_agent_stall_checkpoint_after(FakeAgent *a, guint64 bytes);
 gboolean fake_agent_stalled(FakeAgent *a);

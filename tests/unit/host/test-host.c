@@ -93,6 +93,7 @@ static void assert_error_class(Run *r, const char *klass)
 {
 	JsonObject *e;
 
+	g_test_message("expected failure: %s", r->err);
 	if (r->status != 1)
 		g_error("expected a failure (%s), got status %d: %s %s", klass, r->status, r->out,
 			r->err);
@@ -615,6 +616,16 @@ static void test_migrate_failures(Fixture *f, gconstpointer data)
 	assert_state(f->b, "web", NULL);
 	g_assert_cmpuint(fake_agent_refused_restores(f->b), ==, 1);
 	fake_agent_drop_checkpoint_after(f->a, 0);
+
+	/* B goes away mid-stream (its VM destroyed): A stops streaming and thaws. */
+	fake_agent_drop_restore_after(f->b, 1024 * 1024);
+	run_host(f, &r, "--json", "migrate", "--from", f->ep_a, "--to", f->ep_b, "web", NULL);
+	assert_error_class(&r, "migrate");
+	g_assert_nonnull(strstr(r.err, "runs on"));
+	run_clear(&r);
+	assert_state(f->a, "web", "running");
+	assert_state(f->b, "web", NULL);
+	fake_agent_drop_restore_after(f->b, 0);
 
 	/* Through the store: same result, and the image stays there. */
 	run_host(f, &r, "--json", "migrate", "--from", f->ep_a, "--to", f->ep_b, "web",
