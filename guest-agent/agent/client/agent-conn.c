@@ -257,9 +257,15 @@ gboolean agent_conn_receive_image_stream(AgentConn *c, GOutputStream *out,
 		return FALSE;
 	}
 	if (verify_error) {
-		/* Our reason is the cause; the agent's final word only confirms the rollback. */
-		read_final(c, r, NULL);
-		g_propagate_error(error, g_steal_pointer(&verify_error));
+		g_autoptr(GError) agent_error = NULL;
+
+		/* Our reason is the cause; the agent's final word says how it rolled back. */
+		if (!read_final(c, r, &agent_error))
+			g_set_error(error, verify_error->domain, verify_error->code,
+				    "%s (the agent: %s)", verify_error->message,
+				    agent_error->message);
+		else
+			g_propagate_error(error, g_steal_pointer(&verify_error));
 		return FALSE;
 	}
 	return read_final(c, r, error);
