@@ -285,12 +285,16 @@ void agent_shutdown_finish(AgentShutdown *sd)
 	for (guint i = 0; i < sd->entries->len; i++) {
 		Entry *e = g_ptr_array_index(sd->entries, i);
 
-		/* A failed push rolled back by itself; a pushed one is frozen by us. */
-		if (e->state != ENTRY_PUSHED || e->was_frozen)
+		if (!e->job || e->was_frozen)
 			continue;
+		/*
+		 * Given up, every container a push touched is thawed: a push
+		 * cancelled just after the host's OK ended frozen. Otherwise a
+		 * failed push rolled back by itself, a pushed one stays frozen.
+		 */
 		if (sd->summary.gave_up)
 			thaw(sd->server, e->name, "shutdown given up");
-		else
+		else if (e->state == ENTRY_PUSHED)
 			g_string_append_printf(list, "%s\n", e->name);
 	}
 	if (!list->len)
