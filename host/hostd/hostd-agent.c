@@ -71,8 +71,12 @@ static AgentConn *wait_agent(Work *w, guint *attempts, GError **error)
 			pong = agent_conn_call(conn, "ping", NULL, &last);
 		if (pong)
 			return g_steal_pointer(&conn);
-		if (g_cancellable_set_error_if_cancelled(w->cancel, error))
+		if (g_cancellable_is_cancelled(w->cancel)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+				    "domain %s stopped while waiting for its agent (%u attempts)",
+				    w->config->name, *attempts);
 			return NULL;
+		}
 		if (g_get_monotonic_time() + RETRY_MS * 1000 > deadline) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
 				    "domain %s: the agent did not answer within %u s (%u attempts; "
@@ -276,7 +280,7 @@ static gpointer boot_thread(gpointer data)
 		g_autoptr(GError) rerr = NULL;
 		JsonObject *result;
 
-		if (!p->restore_on_start)
+		if (!p->restore_on_start || g_cancellable_is_cancelled(w->cancel))
 			continue;
 		job = hostd_job_start(h->jobs, "restore", c->name, p->name);
 		result = restore_container(w, p->name, &rerr);
