@@ -69,6 +69,20 @@ step "VM matrix"
 tests/vm/run --build "$BUILD" --kernel "$KERNELS" --scenario all 2>&1 | tee "$logdir/vm"
 tally vm "$logdir/vm"
 
+# The lab: libvirtd, two VMs (amd64 only), ckpt-host and ckpt-hostd against
+# them (tests/vm/lab-tests/run; docs/lab.md). It starts libvirtd and defines
+# system domains, so it needs root; it takes the lab down again unless it
+# was up before.
+if [ -x tests/vm/lab-tests/run ]; then
+	step "lab (libvirt VMs: ckpt-host, ckpt-hostd)"
+	if [ "$(id -u)" = 0 ]; then
+		tests/vm/lab-tests/run --build "$BUILD" 2>&1 | tee "$logdir/lab"
+		tally lab "$logdir/lab"
+	else
+		echo "check: lab tier skipped: it needs root"
+	fi
+fi
+
 echo "==== total time: $(($(date +%s) - start)) s"
 rm -rf "$logdir"
 echo "$passed passed, $failed failed"

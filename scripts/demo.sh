@@ -47,7 +47,8 @@ meson compile -C "$BUILD"
 [ -x "$HOST" ] || die "$HOST was not built"
 
 step "bring up the lab: vmA and vmB under libvirt (tests/vm/lab up)"
-tests/vm/lab up --build "$BUILD"
+# --refresh: VMs still running an image of an older build are rebooted.
+tests/vm/lab up --build "$BUILD" --refresh
 "$HOST" vms
 
 step "run a counting container in vmA"

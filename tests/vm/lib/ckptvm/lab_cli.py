@@ -38,6 +38,9 @@ def parse_args(argv):
                     help="with --managed: an argument for ckpt-hostd (repeatable)")
     up.add_argument("--restart", action="store_true",
                     help="reboot VMs that are already running (a new image takes effect)")
+    up.add_argument("--refresh", action="store_true",
+                    help="reboot only the VMs that run an older kernel or image than the build's "
+                         "(their containers are lost)")
     up.add_argument("--no-wait", action="store_true", help="do not wait for the agents")
     sub.add_parser("down", help="remove everything up made")
     st = sub.add_parser("status", help="what is up, and whether each agent answers")
@@ -78,6 +81,8 @@ def up(args):
     if state.get("mode") and state.get("mode") != mode:
         say("switching from %s to %s: the VMs restart" % (state.get("mode"), mode))
         _stop_vms(state)
+        if mode == "unmanaged":
+            _leave_managed(state)
     os.makedirs(STATE_DIR, mode=0o755, exist_ok=True)
     os.makedirs(RUN_DIR, mode=0o755, exist_ok=True)
     state.set("build", build)
@@ -137,7 +142,7 @@ def _up_vm(spec, kernel, initrd, accel, args, build, state):
     changed = booted.get(spec.name) != image_id
     lab_domain.define(spec, accel, args.managed, os.path.join(spec.dir, "domain.xml"))
     now = lab_domain.state(spec.name)
-    restart = args.restart
+    restart = args.restart or (args.refresh and changed)
     if not args.managed:
         pid, fresh = lab_vsockd.start(spec, build)
         if fresh and now == "running":
@@ -145,7 +150,7 @@ def _up_vm(spec, kernel, initrd, accel, args, build, state):
             say("%s: its ckpt-vsockd had died: restarting the VM" % spec.name)
             restart = True
     if now == "running" and changed and not restart:
-        say("%s: runs an older kernel or image (tests/vm/lab up --restart boots the new one)"
+        say("%s: runs an older kernel or image (tests/vm/lab up --refresh boots the new one)"
             % spec.name)
     if now == "running" and restart:
         lab_domain.destroy(spec.name)
@@ -174,6 +179,21 @@ def _stop_vms(state):
         if lab_libvirtd.running() and lab_domain.ours(spec.name):
             lab_domain.destroy(spec.name)
         lab_vsockd.stop(spec, build)
+
+
+def _leave_managed(state):
+    """Back to the lab running ckpt-vsockd itself: ckpt-hostd and the hook
+    go. libvirtd still knows the hook, so a libvirtd the lab started is
+    restarted without it."""
+    for note in (lab_hostd.stop_hostd(state), lab_hostd.remove_hook(state)):
+        if note:
+            say(note)
+    if state.get("libvirtd") and lab_libvirtd.running():
+        lab_daemon.stop(state.get("libvirtd"), timeout=20)
+        state.drop("libvirtd")
+        deadline = time.monotonic() + 20
+        while lab_libvirtd.running() and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 def down():
