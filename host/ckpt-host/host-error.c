@@ -7,7 +7,10 @@
 #include "ckpt-transport.h"
 #include "host-error.h"
 
-G_DEFINE_QUARK(ckpt - host - error - quark, host_error)
+/* The quark name is stringified: keep clang-format from spacing its dashes. */
+// clang-format off
+G_DEFINE_QUARK(ckpt-host-error-quark, host_error)
+// clang-format on
 
 static const char *const host_classes[] = {
 	[HOST_ERROR_USAGE] = "usage",	      [HOST_ERROR_LIBVIRT] = "libvirt",
