@@ -72,6 +72,15 @@ def generate(schema):
             out.append("The job's result (job-status, and the data connection's final line):")
             out.append("")
             members_table(out, c["result"])
+    if "push" in schema:
+        push = schema["push"]
+        out.append("## Push request (guest to host)")
+        out.append("")
+        out.append(push["doc"])
+        out.append("")
+        out.append("Arguments of `{\"execute\": \"push\", \"arguments\": {...}}`:")
+        out.append("")
+        members_table(out, push["arguments"])
     out.append("## Types")
     out.append("")
     for t in schema["types"]:

@@ -7,6 +7,8 @@
  * trailer, status), independently of the agent's pump, and checks the
  * length and the sha256 against the image the fake module wrote.
  *
+ * The request's members are checked against the schema's "push".
+ *
  * Cases: two containers pushed (one skipped: not running) and verified;
  * a host that answers FAIL; a host that refuses the request; a host that
  * never gives its verdict, where the policy's timeout ends the shutdown.
@@ -60,6 +62,8 @@ typedef struct {
 } Fixture;
 
 static guint8 *image;
+/* The push request's members, as proto/agent-schema.json lists them. */
+static GPtrArray *schema_push_args;
 
 /* --- the fake module ---------------------------------------------------- */
 
@@ -138,6 +142,11 @@ static void receive(Conn *conn, Received *r)
 	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(req), "execute"), ==,
 			"push");
 	args = json_object_get_object_member(json_node_get_object(req), "arguments");
+	/* Exactly the members the schema promises the host. */
+	g_assert_cmpuint(json_object_get_size(args), ==, schema_push_args->len);
+	for (guint i = 0; i < schema_push_args->len; i++)
+		g_assert_nonnull(json_object_get_string_member_with_default(
+			args, g_ptr_array_index(schema_push_args, i), NULL));
 	r->container = g_strdup(json_object_get_string_member(args, "container"));
 	r->kernel = g_strdup(json_object_get_string_member(args, "kernel"));
 	r->reason = g_strdup(json_object_get_string_member(args, "reason"));
@@ -478,8 +487,24 @@ int main(int argc, char **argv)
 {
 	guint32 x = 2463534242u;
 
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	JsonArray *push_args;
+
 	g_test_init(&argc, &argv, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (!g_getenv("AGENT_SCHEMA") ||
+	    !json_parser_load_from_file(parser, g_getenv("AGENT_SCHEMA"), &error))
+		g_error("AGENT_SCHEMA: %s", error ? error->message : "not set");
+	push_args = json_object_get_array_member(
+		json_object_get_object_member(json_node_get_object(json_parser_get_root(parser)),
+					      "push"),
+		"arguments");
+	schema_push_args = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < json_array_get_length(push_args); i++)
+		g_ptr_array_add(schema_push_args,
+				g_strdup(json_object_get_string_member(
+					json_array_get_object_element(push_args, i), "name")));
 	image = g_malloc(IMAGE_LEN);
 	for (gsize i = 0; i < IMAGE_LEN; i++) {
 		x ^= x << 13;
