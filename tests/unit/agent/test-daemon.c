@@ -1257,6 +1257,42 @@ static void test_push_second_signal(Fixture *f, gconstpointer data)
 	}
 }
 
+/*
+ * Only the agent was restarted, not the guest: the new agent thaws what
+ * the last one's pushes left frozen (STATE/shutdown-frozen), then forgets.
+ */
+static void test_thaw_leftovers(Fixture *f, gconstpointer data)
+{
+	g_autofree char *web = g_build_filename(f->cg, "web", NULL);
+	g_autofree char *db = g_build_filename(f->cg, "db", NULL);
+	g_autofree char *list = g_build_filename(f->state, "shutdown-frozen", NULL);
+	g_autofree char *db_freeze = NULL;
+	pid_t pid = (pid_t)atoi(g_subprocess_get_identifier(f->sleeper));
+	int tries;
+
+	stop_agent(f);
+	fake_cgroup_make(web, TRUE, TRUE, TRUE, &pid, 1);
+	/* Frozen, but not by a push: not the agent's to thaw. */
+	fake_cgroup_make(db, TRUE, TRUE, TRUE, &pid, 1);
+	g_assert_cmpint(g_mkdir_with_parents(f->state, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(list, "web\n", -1, NULL));
+	start_agent(f, NULL);
+	/* The kernel would report the thaw; here the test does, once asked. */
+	for (tries = 0; tries < 500; tries++) {
+		g_autofree char *v = fake_cgroup_read(web, "cgroup.freeze");
+
+		if (g_str_has_prefix(v, "0"))
+			break;
+		g_usleep(10000);
+	}
+	g_assert_cmpint(tries, <, 500);
+	fake_cgroup_set_events(web, TRUE, FALSE);
+	ping(f);
+	g_assert_false(g_file_test(list, G_FILE_TEST_EXISTS));
+	db_freeze = fake_cgroup_read(db, "cgroup.freeze");
+	g_assert_cmpstr(g_strstrip(db_freeze), ==, "1");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1291,5 +1327,6 @@ int main(int argc, char **argv)
 	ADD("push-on-sigterm", test_push_on_sigterm, NULL);
 	ADD("push-timeout", test_push_timeout, NULL);
 	ADD("push-second-signal", test_push_second_signal, NULL);
+	ADD("thaw-leftovers", test_thaw_leftovers, NULL);
 	return g_test_run();
 }
