@@ -4,7 +4,10 @@
 #include "agent-error.h"
 #include "ckpt-guest-error.h"
 
-G_DEFINE_QUARK(agent - error - quark, agent_error)
+/* The quark name is stringified: keep clang-format from spacing its dashes. */
+// clang-format off
+G_DEFINE_QUARK(agent-error-quark, agent_error)
+// clang-format on
 
 static const char *const class_names[AGENT_ERROR_N_CLASSES] = {
 	[AGENT_ERROR_PARSE] = "parse-error",
