@@ -2,6 +2,8 @@
 Debian kernel, our guest image, ckpt-agent and ckpt-vsockd (docs/lab.md)."""
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -14,6 +16,7 @@ from .util import HarnessError, file_digest
 
 REPO = cli.REPO
 AGENT_WAIT = 180  # seconds for both guests to boot and their agents to answer
+LOCK_FILE = "/run/ckpt-lab.lock"  # outside RUN_DIR, which down removes
 
 
 def say(msg):
@@ -54,14 +57,28 @@ def main(argv):
         print("lab: must run as root (it starts libvirtd and defines system domains)")
         return 2
     try:
-        if args.command == "up":
-            return up(args)
-        if args.command == "down":
+        if args.command == "status":
+            return status(args.json)
+        # Two ups (or an up and a down) at once would race on the same
+        # daemons and domains: one waits for the other.
+        with lab_lock():
+            if args.command == "up":
+                return up(args)
             return down()
-        return status(args.json)
     except HarnessError as e:
         print("lab: error: %s" % e, flush=True)
         return 1
+
+
+@contextlib.contextmanager
+def lab_lock():
+    with open(LOCK_FILE, "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("waiting for another tests/vm/lab up or down to finish (%s)" % LOCK_FILE)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def _accel(kernel, archives):
