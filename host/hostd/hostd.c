@@ -246,7 +246,7 @@ void hostd_domain_started(Hostd *h, CkptDomainConfig *config, gboolean restore)
 {
 	HostdDomain *d = g_hash_table_lookup(h->domains, config->name);
 
-	if (!d && !config_wants_ckpt(config)) {
+	if (!config_wants_ckpt(config) && (!d || !d->config || !config_wants_ckpt(d->config))) {
 		ckpt_domain_config_free(config);
 		return;
 	}
@@ -337,11 +337,11 @@ void hostd_handle_hook(Hostd *h, const char *object, const char *operation,
 		hostd_domain_started(h, g_steal_pointer(&config), FALSE);
 	} else if ((g_str_equal(operation, "migrate") || g_str_equal(operation, "restore")) &&
 		   g_str_equal(sub_operation, "begin")) {
-		/* The domain comes back with its memory: its containers are in it. */
-		HostdDomain *d = g_hash_table_lookup(h->domains, object);
-
-		if (d)
-			d->incoming = TRUE;
+		/*
+		 * The domain comes back with its memory: its containers are in
+		 * it. Remembered for its started step (the entry goes at release).
+		 */
+		domain_get(h, object)->incoming = TRUE;
 	} else if (g_str_equal(operation, "stopped") && g_str_equal(sub_operation, "end")) {
 		hostd_domain_stopped(h, object);
 	} else if (g_str_equal(operation, "release") && g_str_equal(sub_operation, "end")) {

@@ -198,6 +198,31 @@ static JsonObject *wait_job(TestDaemon *d, const char *type, guint ms)
 	return NULL;
 }
 
+/* Jobs of that type; with wait, once none of them runs any more (bounded). */
+static guint count_jobs(TestDaemon *d, const char *type, gboolean wait)
+{
+	gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+
+	for (;;) {
+		g_autoptr(JsonObject) ret = test_call(d, "job-list", NULL);
+		JsonArray *jobs = json_object_get_array_member(ret, "jobs");
+		guint n = 0, running = 0;
+
+		for (guint i = 0; i < json_array_get_length(jobs); i++) {
+			JsonObject *j = json_array_get_object_element(jobs, i);
+
+			if (!g_str_equal(json_object_get_string_member(j, "type"), type))
+				continue;
+			n++;
+			running +=
+				g_str_equal(json_object_get_string_member(j, "state"), "running");
+		}
+		if (!wait || (!running && n > 1) || g_get_monotonic_time() > deadline)
+			return n;
+		g_usleep(50000);
+	}
+}
+
 static void test_boot(void)
 {
 	const char *args[] = {"--agent-wait=30", NULL};
@@ -268,6 +293,27 @@ static void test_boot(void)
 	s = ckpt_store_open(d->store, &error);
 	still = ckpt_store_lookup(s, image, &error);
 	g_assert_no_error(error);
+
+	/*
+	 * A domain coming back from a save file (virsh restore) or a migration
+	 * has its containers in its memory: no restore at its started step.
+	 */
+	{
+		const char *ops[][4] = {{"vmT", "stopped", "end", "-"},
+					{"vmT", "release", "end", "-"},
+					{"vmT", "restore", "begin", "-"},
+					{"vmT", "prepare", "begin", "-"},
+					{"vmT", "started", "begin", "-"}};
+
+		for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+			test_run_hook(d->control, ops[i], xml, &r);
+			g_assert_cmpint(r.status, ==, 0);
+			g_assert_cmpstr(r.out, ==, "");
+			hook_run_clear(&r);
+		}
+		g_assert_cmpuint(count_jobs(d, "boot", TRUE), ==, 2);
+		g_assert_cmpuint(count_jobs(d, "restore", FALSE), ==, 2); /* web and db, before */
+	}
 
 	g_subprocess_send_signal(agent, SIGTERM);
 	g_subprocess_wait(agent, NULL, NULL);
