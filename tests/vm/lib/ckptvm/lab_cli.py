@@ -11,7 +11,7 @@ import time
 
 from . import cli, image, lab_agent, lab_daemon, lab_domain, lab_hostd, lab_image
 from . import lab_libvirtd, lab_vsockd, qemu
-from .lab_config import RUN_DIR, STATE_DIR, URI, VMS, State
+from .lab_config import DESCRIPTION, RUN_DIR, STATE_DIR, URI, VMS, State
 from .util import HarnessError, file_digest
 
 REPO = cli.REPO
@@ -213,11 +213,29 @@ def _leave_managed(state):
             time.sleep(0.1)
 
 
+def _defined_while_down():
+    """True when libvirt's config dir holds a lab domain (its description)."""
+    for spec in VMS:
+        path = os.path.join("/etc/libvirt/qemu", spec.name + ".xml")
+        try:
+            with open(path) as f:
+                if DESCRIPTION in f.read():
+                    return True
+        except OSError:
+            pass
+    return False
+
+
 def down():
     state = State.load()
     build = state.get("build") or ""
     done = []
     libvirt_up = lab_libvirtd.running()
+    if not libvirt_up and _defined_while_down():
+        # Persistent domains outlive libvirtd (after a reboot, say): start
+        # it for the time it takes to remove them.
+        done.append(lab_libvirtd.start(state))
+        libvirt_up = True
     for spec in VMS:
         if libvirt_up and lab_domain.ours(spec.name):
             lab_domain.destroy(spec.name)
