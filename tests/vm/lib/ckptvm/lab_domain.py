@@ -98,7 +98,8 @@ def domain_xml(spec, accel, managed, containers=(), uuid=None):
 </domain>
 """.format(type="kvm" if accel == "kvm" else "qemu", qemu_ns=QEMU_NS, ckpt_ns=CKPT_NS,
            name=spec.name, uuid="\n  <uuid>%s</uuid>" % uuid if uuid else "",
-           description=_esc(DESCRIPTION), agent_port=AGENT_PORT, push_port=PUSH_PORT, uds=spec.uds, vhost=spec.vhost_socket, cid=spec.cid,
+           description=_esc(DESCRIPTION), agent_port=AGENT_PORT, push_port=PUSH_PORT,
+           uds=spec.uds, vhost=spec.vhost_socket, cid=spec.cid,
            managed="yes" if managed else "no", policy=policy, memory=MEMORY_MB, vcpus=VCPUS,
            loader=loader, kernel=spec.kernel, initrd=spec.initrd,
            cmdline=_esc(kernel_cmdline(spec, accel)), cpu=cpu, console=spec.console_log,
