@@ -283,8 +283,12 @@ static void test_boot(void)
 	/* web: restored from the store, which needs the module: a clean failure. */
 	restore = wait_job(d, "restore", 30000);
 	g_assert_nonnull(restore);
-	g_test_message("restore job: %s",
-		       json_to_string(json_node_init_object(json_node_alloc(), restore), FALSE));
+	{
+		g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), restore);
+		g_autofree char *text = json_to_string(node, FALSE);
+
+		g_test_message("restore job: %s", text);
+	}
 	g_assert_cmpstr(json_object_get_string_member(restore, "container"), ==, "web");
 	g_assert_cmpstr(json_object_get_string_member(restore, "state"), ==, "failed");
 	err = json_object_get_object_member(restore, "error");
