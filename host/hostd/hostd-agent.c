@@ -7,7 +7,6 @@
 #include "ckpt-transport.h"
 #include "hostd-agent.h"
 #include "hostd-images.h"
-#include "hostd-stream.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 #define IO_TIMEOUT_MS 60000
@@ -145,16 +144,22 @@ static AgentConn *attach(const CkptDomainConfig *c, JsonObject *started, GCancel
 	return attached ? g_steal_pointer(&data) : NULL;
 }
 
-/* The job's final line on a data connection. */
-static JsonObject *read_final(AgentConn *data, GError **error)
+/*
+ * The trailer of a restore carries the digest recorded in the store, so the
+ * agent checks what arrived against it (the store's stream checks it too).
+ */
+static gboolean recorded_digest(AgentTrailer *t, gpointer data, GError **error)
 {
-	g_autofree char *line = agent_io_read_line(&data->io, 1024 * 1024, error);
+	const CkptImageMeta *m = data;
 
-	if (!line) {
-		g_prefix_error(error, "reading the agent's final status: ");
-		return NULL;
+	if (t->length != m->size || !agent_sha256_from_hex(m->sha256, t->sha256)) {
+		g_set_error(error, CKPT_STORE_ERROR, CKPT_STORE_ERROR_CHECKSUM,
+			    "image %s: read %" G_GUINT64_FORMAT
+			    " bytes, recorded %" G_GUINT64_FORMAT " (sha256 %s)",
+			    m->id, t->length, m->size, m->sha256);
+		return FALSE;
 	}
-	return agent_conn_parse_reply(line, error);
+	return TRUE;
 }
 
 /* Restores the latest store image of one container; result or NULL with error. */
@@ -167,10 +172,11 @@ static JsonObject *restore_container(Work *w, const char *name, GError **error)
 	g_autoptr(GInputStream) in = NULL;
 	g_autoptr(JsonObject) args = json_object_new();
 	g_autoptr(JsonObject) started = NULL;
-	g_autoptr(GError) send_error = NULL;
 	g_autoptr(GError) local = NULL;
-	JsonObject *final, *r;
-	guint64 bytes = 0;
+	AgentStreamOptions opts = {0};
+	AgentStreamHooks hooks = {0};
+	AgentStreamResult sent = {0};
+	JsonObject *r;
 
 	m = hostd_images_latest(w->h, c->name, name, &local);
 	if (!m) {
@@ -211,28 +217,23 @@ static JsonObject *restore_container(Work *w, const char *name, GError **error)
 		return NULL;
 	/*
 	 * A send that fails (a store image that no longer matches its sha256,
-	 * a broken connection) makes the agent remove what it restored; its
-	 * final line says so and is the error reported.
+	 * a broken connection) makes the agent remove what it restored before
+	 * it ran; the error says why.
 	 */
-	hostd_stream_send(&data->io, in, &bytes, w->cancel, &send_error);
-	final = read_final(data, error);
-	if (!final) {
-		if (send_error)
-			g_prefix_error(error,
-				       "(after sending %" G_GUINT64_FORMAT " bytes failed: %s) ",
-				       bytes, send_error->message);
-		return NULL;
-	}
-	if (send_error) {
-		json_object_unref(final);
-		g_propagate_error(error, g_steal_pointer(&send_error));
+	hooks.trailer = recorded_digest;
+	hooks.user_data = m;
+	hooks.cancellable = w->cancel;
+	if (!agent_conn_send_image_stream(data, in, &opts, &hooks, &sent, error)) {
+		agent_stream_result_clear(&sent);
 		return NULL;
 	}
 	r = json_object_new();
 	json_object_set_boolean_member(r, "restored", TRUE);
 	json_object_set_string_member(r, "image", m->id);
-	json_object_set_int_member(r, "bytes", (gint64)bytes);
-	json_object_set_object_member(r, "agent", final);
+	json_object_set_int_member(r, "bytes", (gint64)sent.bytes);
+	if (sent.final)
+		json_object_set_object_member(r, "agent", json_object_ref(sent.final));
+	agent_stream_result_clear(&sent);
 	return r;
 }
 
@@ -305,6 +306,21 @@ void hostd_agent_boot(Hostd *h, const CkptDomainConfig *config, gboolean restore
 	g_thread_unref(g_thread_new("hostd-boot", boot_thread, w));
 }
 
+typedef struct {
+	Hostd *h;
+	CkptStoreWriter *writer;
+	CkptImageMeta *meta; /* once committed */
+} StoreCommit;
+
+/* Called once the trailer matched, before the agent hears OK: the image is made safe first. */
+static gboolean commit_to_store(const AgentTrailer *t, gpointer data, GError **error)
+{
+	StoreCommit *c = data;
+
+	c->meta = hostd_images_commit(c->h, c->writer, t, error);
+	return c->meta != NULL;
+}
+
 /* A checkpoint (leave-running) streamed into the store. */
 static JsonObject *checkpoint_container(Work *w, GError **error)
 {
@@ -314,15 +330,13 @@ static JsonObject *checkpoint_container(Work *w, GError **error)
 	g_autoptr(JsonObject) info = NULL;
 	g_autoptr(JsonObject) args = json_object_new();
 	g_autoptr(JsonObject) started = NULL;
-	g_autoptr(JsonObject) final = NULL;
 	g_autoptr(CkptStoreWriter) writer = NULL;
 	g_autoptr(CkptImageMeta) m = NULL;
-	g_autoptr(GError) local = NULL;
-	g_autofree char *status = NULL;
-	g_autofree char *verdict = NULL;
-	AgentTrailer trailer;
-	guint8 hdr[4];
-	guint64 bytes = 0;
+	StoreCommit commit = {0};
+	AgentStreamOptions opts = {0};
+	AgentStreamHooks hooks = {0};
+	AgentStreamResult got = {0};
+	gboolean ok;
 	JsonObject *r;
 
 	conn = agent_connect(c, w->cancel, error);
@@ -345,27 +359,17 @@ static JsonObject *checkpoint_container(Work *w, GError **error)
 		error);
 	if (!writer)
 		return NULL; /* dropping the connection makes the agent thaw the container */
-	if (!hostd_stream_receive(&data->io, ckpt_store_writer_stream(writer), &trailer, &bytes,
-				  &status, w->cancel, error))
-		return NULL;
-	m = hostd_images_commit(w->h, writer, &trailer, &local);
-	verdict = m ? g_strdup("OK\n") : g_strdup_printf("FAIL %s\n", local->message);
-	/* After FAIL the agent thaws the container as it was; its status follows either way. */
-	if (!agent_io_write(&data->io, verdict, strlen(verdict), error))
-		return NULL;
-	if (!agent_io_read_exact(&data->io, hdr, 4, "the status marker", error))
-		return NULL;
-	if (agent_frame_header_decode(hdr) != AGENT_FRAME_STATUS) {
-		g_set_error(error, AGENT_ERROR, AGENT_ERROR_STREAM,
-			    "domain %s: expected the status marker after the trailer, got 0x%08x",
-			    c->name, agent_frame_header_decode(hdr));
-		return NULL;
-	}
-	final = read_final(data, error);
-	if (!final)
-		return NULL;
+	commit.h = w->h;
+	commit.writer = writer;
+	hooks.commit = commit_to_store;
+	hooks.user_data = &commit;
+	hooks.cancellable = w->cancel;
+	ok = agent_conn_receive_image_stream(data, ckpt_store_writer_stream(writer), &opts, &hooks,
+					     &got, error);
+	m = g_steal_pointer(&commit.meta);
 	if (!m) {
-		g_propagate_error(error, g_steal_pointer(&local));
+		/* FAIL was sent, or the stream broke: the agent thawed the container. */
+		agent_stream_result_clear(&got);
 		return NULL;
 	}
 	r = json_object_new();
@@ -373,6 +377,14 @@ static JsonObject *checkpoint_container(Work *w, GError **error)
 	json_object_set_int_member(r, "bytes", (gint64)m->size);
 	json_object_set_string_member(r, "sha256", m->sha256);
 	json_object_set_array_member(r, "pruned", hostd_images_prune(w->h, c->name, w->container));
+	if (!ok) {
+		/* Committed before the agent heard OK: the image is good whatever came after. */
+		json_object_set_string_member(r, "agent-error", (*error)->message);
+		g_clear_error(error);
+	} else if (got.final) {
+		json_object_set_object_member(r, "agent", json_object_ref(got.final));
+	}
+	agent_stream_result_clear(&got);
 	return r;
 }
 

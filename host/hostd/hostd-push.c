@@ -122,6 +122,9 @@ static void fail_push(AgentIo *io, Hostd *h, guint job, const char *vm, const ch
 {
 	g_autofree char *verdict = g_strdup_printf("FAIL %s\n", error->message);
 
+	/* One line: a reason with a newline in it would end the verdict early. */
+	g_strdelimit(verdict, "\n", ' ');
+	verdict[strlen(verdict) - 1] = '\n';
 	if (write_text(io, verdict))
 		read_agent_status(io, vm, container, NULL);
 	hostd_job_fail(h->jobs, job, error);

@@ -4,7 +4,6 @@
 #include "agent-error.h"
 
 #define STATUS_LINE_MAX (1024 * 1024)
-#define SEND_CHUNK (256 * 1024)
 
 gboolean hostd_stream_receive(AgentIo *io, GOutputStream *out, AgentTrailer *trailer,
 			      guint64 *bytes, char **status_line, GCancellable *cancel,
@@ -51,35 +50,4 @@ gboolean hostd_stream_receive(AgentIo *io, GOutputStream *out, AgentTrailer *tra
 	}
 	return agent_io_read_exact(io, tr, sizeof(tr), "the trailer", error) &&
 	       agent_trailer_decode(tr, trailer, error);
-}
-
-gboolean hostd_stream_send(AgentIo *io, GInputStream *in, guint64 *bytes, GCancellable *cancel,
-			   GError **error)
-{
-	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-	g_autofree guint8 *buf = g_malloc(SEND_CHUNK);
-	guint8 tr[AGENT_TRAILER_SIZE];
-	AgentTrailer trailer = {0};
-
-	*bytes = 0;
-	for (;;) {
-		gsize n = 0;
-
-		/* Fill whole chunks: fewer, larger frames cross the bridge faster. */
-		if (!g_input_stream_read_all(in, buf, SEND_CHUNK, &n, cancel, error))
-			return FALSE;
-		if (n == 0)
-			break;
-		g_checksum_update(sum, buf, n);
-		if (!agent_frame_write(io, (guint32)n, buf, error))
-			return FALSE;
-		*bytes += n;
-		if (n < SEND_CHUNK)
-			break;
-	}
-	trailer.length = *bytes;
-	g_checksum_get_digest(sum, trailer.sha256, &(gsize){AGENT_SHA256_LEN});
-	agent_trailer_encode(&trailer, tr);
-	return agent_frame_write(io, AGENT_FRAME_END, NULL, error) &&
-	       agent_io_write(io, tr, sizeof(tr), error);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Image streams in the agent's framing (docs/agent-protocol.md, "Data
- * streams") between a connection and the host store's GIO streams:
- * frames into a store writer (a push, a periodic checkpoint), or a store
- * image out as frames and a trailer (a restore).
+ * The push listener's side of the agent's stream framing
+ * (docs/agent-protocol.md, "Data streams"): frames from a guest that
+ * connected to us, into a store writer. (Where ckpt-hostd is the client of
+ * an agent job, restores and periodic snapshots, it uses the agent client's
+ * agent_conn_*_image_stream() instead.)
  */
 #pragma once
 
@@ -24,9 +25,5 @@ G_BEGIN_DECLS
 gboolean hostd_stream_receive(AgentIo *io, GOutputStream *out, AgentTrailer *trailer,
 			      guint64 *bytes, char **status_line, GCancellable *cancel,
 			      GError **error);
-
-/* Sends in as frames, then the end marker and the trailer (its length and sha256). */
-gboolean hostd_stream_send(AgentIo *io, GInputStream *in, guint64 *bytes, GCancellable *cancel,
-			   GError **error);
 
 G_END_DECLS
