@@ -12,6 +12,7 @@
 #include "agent-io.h"
 #include "hostd-images.h"
 #include "hostd-push.h"
+#include "hostd-socket-dir.h"
 #include "hostd-reply.h"
 #include "hostd-stream.h"
 
@@ -223,12 +224,11 @@ HostdPushListener *hostd_push_listener_new_unix(Hostd *h, const char *vm, const 
 						GError **error)
 {
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-	g_autofree char *dir = g_path_get_dirname(path);
 	HostdPushListener *l;
 	PushTarget *t;
 	struct stat st;
 
-	g_mkdir_with_parents(dir, 0750);
+	hostd_socket_dir_make(path);
 	/* Ours from an earlier run (a daemon restart): rebind. */
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);

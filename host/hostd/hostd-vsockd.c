@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "hostd-socket-dir.h"
 #include "hostd-vsockd.h"
 
 #define POLL_MS 20
@@ -234,14 +234,6 @@ static void process_exited(GObject *source, GAsyncResult *res, gpointer data)
 		v->restart_id = g_timeout_add_seconds(RESTART_DELAY_S, restart_cb, v);
 }
 
-/* QEMU's group under Debian's libvirt (user libvirt-qemu, group kvm), or -1. */
-static gid_t qemu_gid(void)
-{
-	struct group *g = getgrnam("kvm");
-
-	return g ? g->gr_gid : (gid_t)-1;
-}
-
 static void child_setup(gpointer data)
 {
 	gid_t gid = (gid_t)GPOINTER_TO_UINT(data);
@@ -252,27 +244,12 @@ static void child_setup(gpointer data)
 	umask(0007);
 }
 
-/* A directory for the sockets that QEMU's group may enter (made if missing). */
-static void make_socket_dir(const char *dir, gid_t gid)
-{
-	if (g_file_test(dir, G_FILE_TEST_IS_DIR))
-		return;
-	if (g_mkdir_with_parents(dir, 0750) < 0) {
-		g_warning("creating %s: %s", dir, g_strerror(errno));
-		return;
-	}
-	if (gid != (gid_t)-1 && (chown(dir, 0, gid) < 0 || chmod(dir, 02750) < 0))
-		g_warning("%s: giving it to group kvm: %s", dir, g_strerror(errno));
-}
-
 static void start_process(HostdVsockd *v)
 {
 	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
 	g_autofree char *cid = g_strdup_printf("%u", v->guest_cid);
-	g_autofree char *uds_dir = g_path_get_dirname(v->uds);
-	g_autofree char *vhost_dir = g_path_get_dirname(v->vhost_user);
 	g_autoptr(GError) error = NULL;
-	gid_t gid = getuid() == 0 ? qemu_gid() : (gid_t)-1;
+	gid_t gid = hostd_qemu_gid();
 	GSubprocess *proc;
 
 	/*
@@ -284,8 +261,8 @@ static void start_process(HostdVsockd *v)
 		if (is_socket(v->vhost_user))
 			unlink(v->vhost_user);
 	}
-	make_socket_dir(uds_dir, gid);
-	make_socket_dir(vhost_dir, gid);
+	hostd_socket_dir_make(v->uds);
+	hostd_socket_dir_make(v->vhost_user);
 	g_subprocess_launcher_set_child_setup(l, child_setup, GUINT_TO_POINTER(gid), NULL);
 	proc = g_subprocess_launcher_spawn(l, &error, v->program, "--guest-cid", cid, "--socket",
 					   v->vhost_user, "--uds", v->uds, NULL);

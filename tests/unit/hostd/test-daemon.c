@@ -6,6 +6,7 @@
  * start), and the push listener storing a pushed image with retention and
  * refusing a bad one.
  */
+#include <grp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -111,7 +112,7 @@ static JsonObject *wait_job(TestDaemon *d, const char *type, const char *state, 
 static char *bridge_xml(TestDaemon *d, const char *managed)
 {
 	g_autofree char *inner = g_strdup_printf(
-		"<ckpt:vsockd uds='%s/vmT.vsock' vhost-user='%s/vmT.vhost' guest-cid='3' "
+		"<ckpt:vsockd uds='%s/sock/vmT.vsock' vhost-user='%s/sock/vmT.vhost' guest-cid='3' "
 		"managed='%s'/>"
 		"<ckpt:container name='web' snapshot-on-shutdown='yes' keep='2'/>",
 		d->dir, d->dir, managed);
@@ -134,8 +135,8 @@ static void test_bridge_lifecycle(void)
 	const char *args[] = {vsockd, NULL};
 	TestDaemon *d = test_daemon_start(args);
 	g_autofree char *xml = bridge_xml(d, "yes");
-	g_autofree char *uds = g_strdup_printf("%s/vmT.vsock", d->dir);
-	g_autofree char *vhost = g_strdup_printf("%s/vmT.vhost", d->dir);
+	g_autofree char *uds = g_strdup_printf("%s/sock/vmT.vsock", d->dir);
+	g_autofree char *vhost = g_strdup_printf("%s/sock/vmT.vhost", d->dir);
 	g_autoptr(JsonObject) bridge = NULL;
 	g_autoptr(JsonObject) restarted = NULL;
 	const char *pid;
@@ -151,6 +152,21 @@ static void test_bridge_lifecycle(void)
 	bridge = find_job(d, "bridge", "done");
 	g_assert_nonnull(bridge);
 	pid = json_object_get_string_member(json_object_get_object_member(bridge, "result"), "pid");
+	/* The directory it made for the sockets lets QEMU (group kvm) in. */
+	{
+		g_autofree char *dir = g_path_get_dirname(uds);
+		struct group *kvm = getgrnam("kvm");
+		struct stat st;
+
+		g_assert_cmpint(stat(dir, &st), ==, 0);
+		if (kvm && getuid() == 0) {
+			g_assert_cmpuint(st.st_gid, ==, kvm->gr_gid);
+			g_assert_cmpuint(st.st_mode & 07777, ==, 02750);
+			g_assert_cmpint(stat(vhost, &st), ==, 0);
+			g_assert_cmpuint(st.st_gid, ==, kvm->gr_gid);
+			g_assert_cmpuint(st.st_mode & 0060, ==, 0060);
+		}
+	}
 	g_assert_nonnull(pid);
 
 	/* Killed while the domain is defined: it comes back. */
@@ -178,7 +194,7 @@ static void test_bridge_adopted(void)
 	const char *args[] = {vsockd, "--agent-wait=1", NULL};
 	TestDaemon *d = test_daemon_start(args);
 	g_autofree char *xml = bridge_xml(d, "yes");
-	g_autofree char *uds = g_strdup_printf("%s/vmT.vsock", d->dir);
+	g_autofree char *uds = g_strdup_printf("%s/sock/vmT.vsock", d->dir);
 	g_autoptr(JsonObject) bridge = NULL;
 	g_autoptr(JsonObject) boot = NULL;
 	g_autoptr(GError) error = NULL;
@@ -348,7 +364,7 @@ static void test_push(void)
 {
 	TestDaemon *d = test_daemon_start(NULL);
 	g_autofree char *xml = bridge_xml(d, "no");
-	g_autofree char *push_path = g_strdup_printf("%s/vmT.vsock_7101", d->dir);
+	g_autofree char *push_path = g_strdup_printf("%s/sock/vmT.vsock_7101", d->dir);
 	g_autoptr(JsonObject) done = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CkptStore) s = NULL;
@@ -423,7 +439,7 @@ static void test_push_refusals(void)
 {
 	TestDaemon *d = test_daemon_start(NULL);
 	g_autofree char *xml = bridge_xml(d, "no");
-	g_autofree char *push_path = g_strdup_printf("%s/vmT.vsock_7101", d->dir);
+	g_autofree char *push_path = g_strdup_printf("%s/sock/vmT.vsock_7101", d->dir);
 	const char *bad[] = {
 		"{\"execute\":\"push\",\"arguments\":{\"container\":\"../etc\"}}\n",
 		"{\"execute\":\"push\",\"arguments\":{}}\n",
