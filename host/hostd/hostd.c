@@ -127,7 +127,10 @@ typedef struct {
 	gpointer user_data;
 } PrepareWait;
 
-G_DEFINE_QUARK(hostd - error - quark, hostd_error)
+/* The quark name is stringified: keep clang-format from spacing its dashes. */
+// clang-format off
+G_DEFINE_QUARK(hostd-error-quark, hostd_error)
+// clang-format on
 
 static void bridge_ready(GError *error, gpointer data)
 {
