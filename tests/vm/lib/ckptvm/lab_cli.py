@@ -100,8 +100,10 @@ def up(args):
         _stop_vms(state)
         if mode == "unmanaged":
             _leave_managed(state)
-    os.makedirs(STATE_DIR, mode=0o755, exist_ok=True)
-    os.makedirs(RUN_DIR, mode=0o755, exist_ok=True)
+    # QEMU (libvirt-qemu) must reach the kernels below, whatever our umask.
+    for d in (STATE_DIR, RUN_DIR):
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o755)
     state.set("build", build)
     state.set("mode", mode)
 
@@ -150,7 +152,8 @@ def up(args):
 
 def _up_vm(spec, kernel, initrd, accel, args, build, state):
     """Defines and starts one VM; returns True when it was (re)booted."""
-    os.makedirs(spec.dir, mode=0o755, exist_ok=True)
+    os.makedirs(spec.dir, exist_ok=True)
+    os.chmod(spec.dir, 0o755)
     lab_image.install(kernel.vmlinuz, spec.kernel)
     lab_image.install(initrd, spec.initrd)
     # What this VM booted, to tell a running VM with an older image.
