@@ -39,7 +39,13 @@ static void print_table(JsonArray *a)
 
 static void human_list(HostContext *ctx, JsonObject *r)
 {
-	print_table(json_object_get_array_member(r, "images"));
+	JsonArray *images = json_object_get_array_member(r, "images");
+
+	if (json_array_get_length(images) == 0) {
+		printf("no images in %s\n", host_json_str(r, "store", "?"));
+		return;
+	}
+	print_table(images);
 }
 
 static void human_show(HostContext *ctx, JsonObject *r)

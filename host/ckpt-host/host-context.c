@@ -22,8 +22,10 @@ virConnectPtr host_context_virt(HostContext *ctx, GError **error)
 	/* Read-only: ckpt-host reads domain XML and never changes a domain. */
 	ctx->virt = virConnectOpenReadOnly(ctx->uri);
 	if (!ctx->virt)
-		g_set_error(error, HOST_ERROR, HOST_ERROR_LIBVIRT, "libvirt %s: %s", ctx->uri,
-			    virGetLastErrorMessage());
+		g_set_error(error, HOST_ERROR, HOST_ERROR_LIBVIRT,
+			    "libvirt %s: %s (is libvirtd running? --connect picks another URI; "
+			    "--cid, --uds or --endpoint need no libvirt)",
+			    ctx->uri, virGetLastErrorMessage());
 	return ctx->virt;
 }
 
