@@ -43,6 +43,7 @@ JsonNode *ckpt_container_to_json(CkptContainer *c, GError **error)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(CkptContainerConfig) config = NULL;
 	CkptContainerStatus st;
+	gint64 memory;
 
 	if (!ckpt_container_get_status(c, &st, error))
 		return NULL;
@@ -63,6 +64,12 @@ JsonNode *ckpt_container_to_json(CkptContainer *c, GError **error)
 	json_builder_add_int_value(b, st.nr_processes);
 	json_builder_set_member_name(b, "nr_tasks");
 	json_builder_add_int_value(b, st.nr_tasks);
+	json_builder_set_member_name(b, "memory");
+	memory = st.state == CKPT_CONTAINER_STOPPED ? -1 : ckpt_container_get_memory(c);
+	if (memory >= 0)
+		json_builder_add_int_value(b, memory);
+	else
+		json_builder_add_null_value(b);
 	add_config(b, config);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);

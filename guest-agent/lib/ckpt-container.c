@@ -263,6 +263,23 @@ gboolean ckpt_container_get_status(CkptContainer *c, CkptContainerStatus *status
 	return TRUE;
 }
 
+gint64 ckpt_container_get_memory(CkptContainer *c)
+{
+	g_autoptr(GArray) procs = NULL;
+	CkptCgroup *cg = ckpt_container_get_cgroup(c, NULL);
+	gint64 total = -1;
+
+	if (cg)
+		procs = ckpt_cgroup_read_pids(cg, "cgroup.procs", NULL);
+	for (guint i = 0; procs && i < procs->len; i++) {
+		gint64 pss = ckpt_proc_read_pss(g_array_index(procs, pid_t, i));
+
+		if (pss >= 0)
+			total = (total < 0 ? 0 : total) + pss;
+	}
+	return total;
+}
+
 gboolean ckpt_container_require(CkptContainer *c, CkptContainerStatus *status, GError **error)
 {
 	if (!ckpt_container_get_status(c, status, error)) {

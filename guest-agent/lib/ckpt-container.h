@@ -67,6 +67,12 @@ gboolean ckpt_container_lock(CkptContainer *c, GError **error);
 void ckpt_container_unlock(CkptContainer *c);
 
 gboolean ckpt_container_get_status(CkptContainer *c, CkptContainerStatus *status, GError **error);
+/*
+ * The memory its processes hold: the sum of their PSS, in bytes; -1 when no
+ * process could be measured (none left, or /proc unreadable). Not part of
+ * get_status: it walks every process's page tables.
+ */
+gint64 ckpt_container_get_memory(CkptContainer *c);
 /* Like get_status, but CKPT_GUEST_ERROR_NOT_FOUND when absent. */
 gboolean ckpt_container_require(CkptContainer *c, CkptContainerStatus *status, GError **error);
 /* Requires RUNNING, FREEZING or FROZEN; the status is returned. */

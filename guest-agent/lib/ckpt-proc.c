@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ckpt-guest-error.h"
@@ -80,4 +81,19 @@ char *ckpt_proc_describe(const CkptProcTask *task)
 	if (task->wchan[0])
 		g_string_append_printf(s, " in %s", task->wchan);
 	return g_string_free(s, FALSE);
+}
+
+gint64 ckpt_proc_read_pss(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/smaps_rollup", (int)pid);
+	g_autofree char *text = NULL;
+	const char *line;
+	guint64 kib;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	line = strstr(text, "\nPss:");
+	if (!line || sscanf(line + 5, "%" G_GUINT64_FORMAT " kB", &kib) != 1)
+		return -1;
+	return (gint64)(kib * 1024);
 }

@@ -32,6 +32,14 @@ gboolean ckpt_proc_parse_status(const char *text, CkptProcTask *task, GError **e
  */
 gboolean ckpt_proc_task_in_freezer(const CkptProcTask *task);
 
+/*
+ * The process's proportional set size in bytes (/proc/PID/smaps_rollup:
+ * pages shared by n processes count 1/n each, so a sum over a container's
+ * processes is what the container holds), or -1 if it cannot be read (the
+ * process is gone, or is a kernel thread).
+ */
+gint64 ckpt_proc_read_pss(pid_t pid);
+
 /* "pid 12 (sleep, host pid 1234): state D in msleep" */
 char *ckpt_proc_describe(const CkptProcTask *task);
 
