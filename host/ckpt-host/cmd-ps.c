@@ -6,17 +6,6 @@
 #include "host-output.h"
 #include "host-vm.h"
 
-/* The container's memory in bytes, if this agent reports it (-1: it does not). */
-static gint64 memory_of(JsonObject *c)
-{
-	static const char *const names[] = {"memory", "memory-bytes", "memory_current"};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
-		if (host_json_int(c, names[i], -1) >= 0)
-			return host_json_int(c, names[i], -1);
-	return -1;
-}
-
 static void human(HostContext *ctx, JsonObject *r)
 {
 	JsonArray *list = json_object_get_array_member(r, "containers");
@@ -25,7 +14,7 @@ static void human(HostContext *ctx, JsonObject *r)
 	       "MEMORY", "COMMAND");
 	for (guint i = 0; i < json_array_get_length(list); i++) {
 		JsonObject *c = json_array_get_object_element(list, i);
-		gint64 mem = memory_of(c);
+		gint64 mem = host_json_int(c, "memory", -1); /* null: not measured */
 		g_autofree char *memtext =
 			mem >= 0 ? host_format_bytes((guint64)mem) : g_strdup("-");
 		g_autoptr(GString) cmd = g_string_new(NULL);
