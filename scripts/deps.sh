@@ -9,7 +9,7 @@ PACKAGES="
 build-essential meson ninja-build pkg-config git
 clang lld llvm libclang-rt-14-dev clang-format
 libglib2.0-dev libjson-glib-dev libvirt-dev libzstd-dev libxxhash-dev
-qemu-system-x86 busybox-static cpio zstd xz-utils kmod linux-source-6.1
+qemu-system-x86 qemu-utils busybox-static cpio zstd xz-utils kmod linux-source-6.1
 python3 dpkg-dev file
 libxml2-dev libvirt-daemon-system libvirt-clients dnsmasq-base
 "

@@ -19,6 +19,9 @@ AGENT_PORT = 7100
 PUSH_PORT = 7101
 MEMORY_MB = 512
 VCPUS = 2
+SCRATCH_MB = 64
+# The virtio-serial port qemu-ga listens on (libvirt's name for it).
+QGA_CHANNEL = "org.qemu.guest_agent.0"
 # Marks the domains the lab defined, so `down` never removes someone
 # else's vmA.
 DESCRIPTION = "ckpt lab VM, made by tests/vm/lab (tests/vm/lab down removes it)"
@@ -40,6 +43,12 @@ class VmSpec:
     @property
     def initrd(self):
         return os.path.join(self.dir, "initrd.cpio")
+
+    @property
+    def scratch(self):
+        """The scratch disk (vda, qcow2, ext4): what qemu-ga freezes and a
+        disk-only snapshot covers; snapshot overlays go next to it."""
+        return os.path.join(self.dir, "scratch.qcow2")
 
     @property
     def console_log(self):

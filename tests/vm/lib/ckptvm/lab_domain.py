@@ -6,12 +6,18 @@ ckpt-vsockd sockets and whether ckpt-hostd manages the daemon. libvirt 9
 has no element for a vhost-user vsock device, so the device and its
 socket go through qemu:commandline, with the guest RAM in a shared memfd
 that ckpt-vsockd maps (docs/vsockd.md, "libvirt").
+
+For `virsh snapshot-create-as --disk-only --quiesce` each domain also has
+a small qcow2 scratch disk (ext4, mounted in the guest) and the
+virtio-serial channel of the QEMU guest agent.
 """
 
 import os
+import subprocess
 import xml.etree.ElementTree as ET
 
-from .lab_config import AGENT_PORT, DESCRIPTION, MEMORY_MB, PUSH_PORT, VCPUS
+from .lab_config import (AGENT_PORT, DESCRIPTION, MEMORY_MB, PUSH_PORT, QGA_CHANNEL, SCRATCH_MB,
+                         VCPUS)
 from .lab_libvirtd import virsh
 from .util import HarnessError
 
@@ -86,6 +92,15 @@ def domain_xml(spec, accel, managed, containers=(), uuid=None):
       <source path='{lab_log}' append='on'/>
       <target port='1'/>
     </serial>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='{scratch}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <channel type='unix'>
+      <source mode='bind'/>
+      <target type='virtio' name='{qga_channel}'/>
+    </channel>
     <controller type='usb' model='none'/>
     <memballoon model='none'/>
   </devices>
@@ -103,7 +118,34 @@ def domain_xml(spec, accel, managed, containers=(), uuid=None):
            managed="yes" if managed else "no", policy=policy, memory=MEMORY_MB, vcpus=VCPUS,
            loader=loader, kernel=spec.kernel, initrd=spec.initrd,
            cmdline=_esc(kernel_cmdline(spec, accel)), cpu=cpu, console=spec.console_log,
+           scratch=spec.scratch, qga_channel=QGA_CHANNEL,
            lab_log=spec.lab_log)
+
+
+def make_scratch(spec):
+    """Creates the VM's scratch disk unless it exists: an ext4 filesystem
+    made on the host (mke2fs), converted to qcow2. Returns True when made."""
+    if os.path.exists(spec.scratch):
+        return False
+    raw = spec.scratch + ".raw"
+    try:
+        for argv in (["mke2fs", "-q", "-F", "-t", "ext4", "-L", "scratch", raw, "%dM" % SCRATCH_MB],
+                     ["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw,
+                      spec.scratch + ".tmp"]):
+            try:
+                p = subprocess.run(argv, capture_output=True, text=True)
+            except FileNotFoundError:
+                raise HarnessError("%s: scratch disk: %s is not installed (scripts/deps.sh)"
+                                   % (spec.name, argv[0]))
+            if p.returncode != 0:
+                raise HarnessError("%s: scratch disk: %s failed: %s"
+                                   % (spec.name, " ".join(argv), (p.stderr or p.stdout).strip()))
+        os.rename(spec.scratch + ".tmp", spec.scratch)
+    finally:
+        for leftover in (raw, spec.scratch + ".tmp"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    return True
 
 
 def exists(name):
@@ -132,6 +174,7 @@ def define(spec, accel, managed, path):
     if exists(spec.name) and not ours(spec.name):
         raise HarnessError("a domain %s exists and was not made by the lab: remove or rename it "
                            "(virsh undefine %s)" % (spec.name, spec.name))
+    make_scratch(spec)
     uuid = None
     if exists(spec.name):
         uuid = virsh("domuuid", spec.name).stdout.strip()
@@ -150,8 +193,10 @@ def destroy(name):
 
 
 def undefine(name):
+    # A snapshot libvirt keeps metadata of would refuse the undefine; the
+    # overlays themselves are files in the lab's state dir.
     if exists(name):
-        virsh("undefine", name, check=False)
+        virsh("undefine", "--snapshots-metadata", name, check=False)
 
 
 def metadata_managed(name):
