@@ -5,7 +5,9 @@ element (docs/host-design section 1): the agent's vsock port, the
 ckpt-vsockd sockets and whether ckpt-hostd manages the daemon. libvirt 9
 has no element for a vhost-user vsock device, so the device and its
 socket go through qemu:commandline, with the guest RAM in a shared memfd
-that ckpt-vsockd maps (docs/vsockd.md, "libvirt").
+that ckpt-vsockd maps (docs/vsockd.md, "libvirt"). libvirt does not see
+that device when it places its own: it gets a fixed PCI slot (0x10), far
+from the slots libvirt hands out from 0x2 (the disk, virtio-serial).
 
 For `virsh snapshot-create-as --disk-only --quiesce` each domain also has
 a small qcow2 scratch disk (ext4, mounted in the guest) and the
@@ -108,7 +110,7 @@ def domain_xml(spec, accel, managed, containers=(), uuid=None):
     <qemu:arg value='-chardev'/>
     <qemu:arg value='socket,id=ckptvsock,path={vhost}'/>
     <qemu:arg value='-device'/>
-    <qemu:arg value='vhost-user-vsock-pci,chardev=ckptvsock'/>
+    <qemu:arg value='vhost-user-vsock-pci,chardev=ckptvsock,addr=0x10'/>
   </qemu:commandline>
 </domain>
 """.format(type="kvm" if accel == "kvm" else "qemu", qemu_ns=QEMU_NS, ckpt_ns=CKPT_NS,
