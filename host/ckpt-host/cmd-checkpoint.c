@@ -80,6 +80,7 @@ static gboolean work(gpointer data, GError **error)
 			return TRUE;
 		}
 		g_prefix_error(error, "%s: checkpoint of %s: ", c->vm->name, c->container);
+		host_stream_settle(s, HOST_SETTLE_TIMEOUT_MS);
 		return FALSE;
 	}
 	c->t_end = g_get_monotonic_time();

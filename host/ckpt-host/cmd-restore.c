@@ -71,6 +71,7 @@ static gboolean work(gpointer data, GError **error)
 	if (!agent_conn_send_image_stream(s->data, r->src->in, &o, &hooks, &r->r, error)) {
 		g_prefix_error(error, "%s: restore of %s from %s: ", r->vm->name, r->name,
 			       r->src->label);
+		host_stream_settle(s, HOST_SETTLE_TIMEOUT_MS);
 		return FALSE;
 	}
 	r->t_end = g_get_monotonic_time();

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  * long to freeze a big container or to rebuild a restored tree.
  */
 #define HOST_DATA_TIMEOUT_MS 300000
+/* How long a failed checkpoint or restore waits for the agent to put the container back. */
+#define HOST_SETTLE_TIMEOUT_MS 15000
 
 typedef struct {
 	char *uri;	 /* --connect */

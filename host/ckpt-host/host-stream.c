@@ -100,6 +100,30 @@ gboolean host_stream_cancel(HostStream *s, GError **error)
 	return ret != NULL;
 }
 
+void host_stream_settle(HostStream *s, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	g_autoptr(JsonObject) args = json_object_new();
+
+	/* Closing the data connection first lets a job blocked on it see the end. */
+	if (s->data && s->abort)
+		host_abort_set_remove(s->abort, s->data);
+	g_clear_pointer(&s->data, agent_conn_free);
+	if (!s->control || s->job <= 0)
+		return;
+	host_stream_cancel(s, NULL);
+	json_object_set_int_member(args, "job", s->job);
+	while (g_get_monotonic_time() < deadline) {
+		g_autoptr(JsonObject) job = agent_conn_call(s->control, "job-status", args, NULL);
+		const char *state = job ? host_json_str(job, "state", NULL) : NULL;
+
+		if (!state ||
+		    (g_strcmp0(state, "running") != 0 && g_strcmp0(state, "waiting-stream") != 0))
+			return;
+		g_usleep(50 * 1000);
+	}
+}
+
 JsonObject *host_stream_job_result(const AgentStreamResult *r)
 {
 	return r->final ? host_json_obj(r->final, "result") : NULL;

@@ -39,6 +39,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HostStream, host_stream_free)
 /* Asks the agent to cancel the job (best effort: it may have ended); FALSE with why not. */
 gboolean host_stream_cancel(HostStream *s, GError **error);
 
+/*
+ * After a failed stream: cancels the job and waits (at most timeout_ms) until
+ * the agent says it ended, so that when the command returns the agent has
+ * put the container back (thawed after a checkpoint, removed after a
+ * restore). Best effort: an agent that cannot be asked any more does that
+ * on its own when it sees the connection go.
+ */
+void host_stream_settle(HostStream *s, guint timeout_ms);
+
 /* The job's result in a final status line ({"job", ..., "result": {...}}); NULL if none. */
 JsonObject *host_stream_job_result(const AgentStreamResult *r);
 
