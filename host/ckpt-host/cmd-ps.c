@@ -30,6 +30,9 @@ static void human(HostContext *ctx, JsonObject *r)
 			for (guint j = 0; j < json_array_get_length(a); j++)
 				g_string_append_printf(cmd, "%s%s", j ? " " : "",
 						       json_array_get_string_element(a, j));
+		} else if (host_json_str(c, "image", NULL)) {
+			/* A restored container: its command line is not in the image. */
+			g_string_printf(cmd, "(restored from %s)", host_json_str(c, "image", "?"));
 		}
 		printf("%-20s %-9s %7s %6" G_GINT64_FORMAT " %6" G_GINT64_FORMAT " %10s  %s\n",
 		       host_json_str(c, "name", "?"), host_json_str(c, "state", "?"), pid,
