@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
 #include "agent-error.h"
 #include "ckpt-domain.h"
 #include "host-error.h"
+#include "client-connect.h"
 #include "host-vm.h"
 
 void host_vm_free(HostVm *vm)
@@ -120,29 +117,20 @@ HostVm *host_vm_resolve(HostContext *ctx, const char *operand, GError **error)
 
 static int connect_unix(const HostVm *vm, GError **error)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
+	g_autoptr(GError) local = NULL;
+	int fd = client_connect_unix(vm->unix_path, &local);
 
-	if (strlen(vm->unix_path) >= sizeof(addr.sun_path)) {
-		g_set_error(error, CKPT_TRANSPORT_ERROR, CKPT_TRANSPORT_ERROR_FAILED,
-			    "%s: unix socket path %s is too long", vm->name, vm->unix_path);
-		return -1;
-	}
-	memcpy(addr.sun_path, vm->unix_path, strlen(vm->unix_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error, CKPT_TRANSPORT_ERROR,
-			    err == ENOENT || err == ECONNREFUSED ? CKPT_TRANSPORT_ERROR_NO_LISTENER
-								 : CKPT_TRANSPORT_ERROR_FAILED,
-			    "%s: no agent listening on unix socket %s (%s)", vm->name,
-			    vm->unix_path, g_strerror(err));
-		return -1;
-	}
-	return fd;
+	if (fd >= 0)
+		return fd;
+	/* In the transport's terms, so callers treat every kind of endpoint alike. */
+	if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+	    g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+		g_set_error(error, CKPT_TRANSPORT_ERROR, CKPT_TRANSPORT_ERROR_NO_LISTENER,
+			    "%s: no agent listening on %s", vm->name, local->message);
+	else
+		g_set_error(error, CKPT_TRANSPORT_ERROR, CKPT_TRANSPORT_ERROR_FAILED, "%s: %s",
+			    vm->name, local->message);
+	return -1;
 }
 
 AgentConn *host_vm_connect(HostContext *ctx, const HostVm *vm, gint64 timeout_ms, GError **error)

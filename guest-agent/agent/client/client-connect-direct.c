@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <linux/vm_sockets.h>
@@ -15,30 +14,6 @@
 const char *client_connect_forms(void)
 {
 	return "unix:PATH or vsock:CID";
-}
-
-static int connect_unix(const char *path, GError **error)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-			    "unix socket path %s is too long", path);
-		return -1;
-	}
-	memcpy(addr.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "unix:%s: %s", path,
-			    g_strerror(err));
-		return -1;
-	}
-	return fd;
 }
 
 static int connect_vsock(guint32 cid, guint32 port, guint timeout_ms, GError **error)
@@ -66,7 +41,7 @@ int client_connect(const char *endpoint, guint32 port, guint timeout_ms, GError 
 	guint64 cid;
 
 	if (g_str_has_prefix(endpoint, "unix:"))
-		return connect_unix(endpoint + 5, error);
+		return client_connect_unix(endpoint + 5, error);
 	if (g_str_has_prefix(endpoint, "vsock:") &&
 	    g_ascii_string_to_unsigned(endpoint + 6, 10, 0, G_MAXUINT32, &cid, NULL))
 		return connect_vsock((guint32)cid, port, timeout_ms, error);

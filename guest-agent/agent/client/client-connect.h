@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 
 /* A connected, blocking fd; timeout_ms bounds the connect. */
 int client_connect(const char *endpoint, guint32 port, guint timeout_ms, GError **error);
+/* unix:PATH's part of it, shared by both builds (client-connect-unix.c). */
+int client_connect_unix(const char *path, GError **error);
 /* The endpoint forms this build understands, for --help. */
 const char *client_connect_forms(void);
 
