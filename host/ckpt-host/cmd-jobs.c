@@ -6,62 +6,34 @@
  */
 #include <stdio.h>
 
-#include <gio/gunixsocketaddress.h>
-
+#include "agent-conn.h"
+#include "client-connect.h"
 #include "host-cmd.h"
 #include "host-output.h"
 
 #define DEFAULT_SOCKET "/run/ckpt-hostd/control.sock"
-#define TIMEOUT_S 5
+#define TIMEOUT_MS 5000
 
-/* One job-list call on the control socket: its "return" object. */
+/*
+ * One job-list call on the control socket, which speaks the agent's
+ * request/reply lines: the agent client serves. Its "return" object.
+ */
 static JsonObject *job_list(const char *path, GError **error)
 {
-	static const char request[] = "{\"execute\":\"job-list\"}\n";
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-	g_autoptr(GSocketClient) client = g_socket_client_new();
-	g_autoptr(GSocketConnection) conn = NULL;
-	g_autoptr(GDataInputStream) in = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autofree char *line = NULL;
-	JsonObject *reply, *err;
+	g_autofree char *endpoint = g_strdup_printf("ckpt-hostd at %s", path);
+	g_autoptr(AgentConn) conn = NULL;
+	JsonObject *ret;
+	int fd = client_connect_unix(path, error);
 
-	g_socket_client_set_timeout(client, TIMEOUT_S);
-	conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
-	if (!conn) {
+	if (fd < 0) {
 		g_prefix_error(error, "ckpt-hostd at %s: is it running? ", path);
 		return NULL;
 	}
-	if (!g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)), request,
-				       strlen(request), NULL, NULL, error))
-		return NULL;
-	in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
-	line = g_data_input_stream_read_line(in, NULL, NULL, error);
-	if (!line) {
-		if (error && !*error)
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-				    "ckpt-hostd at %s closed the connection without answering",
-				    path);
-		return NULL;
-	}
-	if (!json_parser_load_from_data(parser, line, -1, NULL) ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "ckpt-hostd at %s answered \"%.80s\": not a JSON object", path, line);
-		return NULL;
-	}
-	reply = json_node_get_object(json_parser_get_root(parser));
-	if ((err = host_json_obj(reply, "error"))) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "ckpt-hostd: %s: %s",
-			    host_json_str(err, "class", "?"), host_json_str(err, "desc", "?"));
-		return NULL;
-	}
-	if (!host_json_obj(reply, "return")) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "ckpt-hostd at %s answered neither return nor error", path);
-		return NULL;
-	}
-	return json_object_ref(host_json_obj(reply, "return"));
+	conn = agent_conn_new(fd, endpoint, TIMEOUT_MS);
+	ret = agent_conn_call(conn, "job-list", NULL, error);
+	if (!ret)
+		g_prefix_error(error, "ckpt-hostd: ");
+	return ret;
 }
 
 /* What a job did, or why it failed, on one line. */
