@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A client of ckpt-hostd's control socket, for `ckpt-host jobs`,
- * `ckpt-hostd --jobs` and the tests: one request, one reply, bounded.
+ * A client of ckpt-hostd's control socket, for the tests (`ckpt-host jobs`
+ * uses the agent client, which speaks the same lines): one request, one
+ * reply, bounded. Also the socket's default path, for the daemon.
  */
 #pragma once
-
-#include <stdio.h>
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -20,6 +19,4 @@ JsonObject *hostd_client_call(const char *path, const char *execute, JsonObject 
 			      guint timeout_ms, GError **error);
 
 /* The jobs of a job-list reply as a table, newest last. */
-void hostd_client_print_jobs(FILE *out, JsonArray *jobs);
-
 G_END_DECLS

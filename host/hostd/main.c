@@ -25,29 +25,6 @@ static gboolean on_signal(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* --jobs: a client of a running daemon (what `ckpt-host jobs` prints). */
-static int print_jobs(const char *path, gboolean json)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonObject) ret = hostd_client_call(path, "job-list", NULL, 5000, &error);
-
-	if (!ret) {
-		fprintf(stderr, "ckpt-hostd: %s\n", error->message);
-		return 1;
-	}
-	if (json) {
-		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
-		g_autofree char *text = NULL;
-
-		json_node_set_object(node, ret);
-		text = json_to_string(node, TRUE);
-		printf("%s\n", text);
-	} else {
-		hostd_client_print_jobs(stdout, json_object_get_array_member(ret, "jobs"));
-	}
-	return 0;
-}
-
 /*
  * ckpt-vsockd next to us (installed: sbin/ and bin/ of one prefix; a build
  * tree: host/hostd/ and host/vsockd/), else from PATH.
@@ -72,7 +49,7 @@ int main(int argc, char **argv)
 {
 	g_autofree char *control = NULL, *store_dir = NULL, *uri = NULL, *vsockd = NULL;
 	g_autofree char *compress = NULL;
-	gboolean no_libvirt = FALSE, no_vsock = FALSE, jobs = FALSE, json = FALSE;
+	gboolean no_libvirt = FALSE, no_vsock = FALSE;
 	gint agent_wait = 180, push_timeout = 30000, bridge_timeout = 600;
 	GOptionEntry entries[] = {
 		{"control", 0, 0, G_OPTION_ARG_FILENAME, &control,
@@ -100,9 +77,6 @@ int main(int argc, char **argv)
 		 "MS"},
 		{"no-vsock-listen", 0, 0, G_OPTION_ARG_NONE, &no_vsock,
 		 "No AF_VSOCK push listener (vhost-vsock domains)", NULL},
-		{"jobs", 0, 0, G_OPTION_ARG_NONE, &jobs, "Print the running daemon's jobs and exit",
-		 NULL},
-		{"json", 0, 0, G_OPTION_ARG_NONE, &json, "With --jobs: JSON", NULL},
 		{NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- ckpt's libvirt lifecycle daemon");
 	g_autoptr(GError) error = NULL;
@@ -116,8 +90,6 @@ int main(int argc, char **argv)
 	}
 	if (!control)
 		control = g_strdup(hostd_client_default_path());
-	if (jobs)
-		return print_jobs(control, json);
 	if (compress && !g_str_equal(compress, "none") && !g_str_equal(compress, "zstd")) {
 		fprintf(stderr, "ckpt-hostd: --compress %s: none or zstd\n", compress);
 		return 2;
